@@ -1,0 +1,1 @@
+"""Who may call stockbridge: API keys and their roles."""

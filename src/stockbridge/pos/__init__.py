@@ -1,0 +1,1 @@
+"""The store itself: branches, product codes, per-branch stock, the ledger and POS sales."""

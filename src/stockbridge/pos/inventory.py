@@ -1,0 +1,501 @@
+"""The only code that changes stock quantities.
+
+Every operation here, inside the caller's transaction:
+
+1. locks the versions it touches in primary-key order (``SELECT ... FOR UPDATE`` on
+   PostgreSQL; SQLite transactions begin IMMEDIATE, which serialises writers),
+2. checks the whole operation against the locked quantities and raises
+   ``InsufficientStock`` / ``InvalidStockOperation`` *before* writing anything, so a
+   failed operation leaves no trace,
+3. changes quantities in SQL (``qty = qty + :delta``), writes one ledger row per version
+   touched, and marks the product code's channel publications dirty.
+
+The ``CHECK (0 <= qty_reserved <= qty_on_hand)`` constraint backs these checks up.
+The caller owns the transaction: nothing here commits.
+
+Allocation rule (``allocate``): among the versions of the product code in the requested
+condition, in the branches the channel sells from, take the first branch in preference
+order whose available quantity covers the whole line; if none does, the branch with the
+most available (ties: preference order). With ``allow_partial`` that branch reserves what
+it has; otherwise ``InsufficientStock`` reports the best single-branch availability.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from stockbridge.db.models import (
+    Branch,
+    Condition,
+    LedgerReason,
+    ProductCode,
+    ProductCodeVersion,
+    StockLedgerEntry,
+)
+from stockbridge.db.types import utcnow
+from stockbridge.errors import (
+    InsufficientStock,
+    InvalidInput,
+    InvalidStockOperation,
+    NotFound,
+)
+from stockbridge.pos.outbox import mark_listings_dirty
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a movement belongs to (an order item, a transfer, a count, ...)."""
+
+    type: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Allocation:
+    version_id: int
+    branch_id: int
+    quantity: int
+    requested: int
+
+    @property
+    def complete(self) -> bool:
+        return self.quantity == self.requested
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    version_id: int
+    quantity: int
+
+
+def _positive(quantity: int, what: str = "quantity") -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvalidInput(f"{what} must be a positive whole number, got {quantity!r}")
+
+
+def _lock(session: Session, version_ids: Sequence[int]) -> dict[int, ProductCodeVersion]:
+    ids = sorted(set(version_ids))
+    rows = session.scalars(
+        select(ProductCodeVersion)
+        .where(ProductCodeVersion.id.in_(ids))
+        .order_by(ProductCodeVersion.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    found = {row.id: row for row in rows}
+    missing = [version_id for version_id in ids if version_id not in found]
+    if missing:
+        raise NotFound(f"product code version {missing[0]} does not exist", version_id=missing[0])
+    return found
+
+
+def _lock_one(session: Session, version_id: int) -> ProductCodeVersion:
+    return _lock(session, [version_id])[version_id]
+
+
+def _move(
+    session: Session,
+    version: ProductCodeVersion,
+    *,
+    on_hand: int,
+    reserved: int,
+    reason: LedgerReason,
+    actor: str,
+    reference: Reference | None,
+    note: str | None = None,
+) -> None:
+    """Apply one checked movement to a locked version and write its ledger row."""
+    new_on_hand, new_reserved = session.execute(
+        update(ProductCodeVersion)
+        .where(ProductCodeVersion.id == version.id)
+        .values(
+            qty_on_hand=ProductCodeVersion.qty_on_hand + on_hand,
+            qty_reserved=ProductCodeVersion.qty_reserved + reserved,
+            updated_at=utcnow(),
+        )
+        .returning(ProductCodeVersion.qty_on_hand, ProductCodeVersion.qty_reserved)
+        .execution_options(synchronize_session=False)
+    ).one()
+    set_committed_value(version, "qty_on_hand", new_on_hand)
+    set_committed_value(version, "qty_reserved", new_reserved)
+    session.add(
+        StockLedgerEntry(
+            version_id=version.id,
+            delta_on_hand=on_hand,
+            delta_reserved=reserved,
+            reason=reason,
+            reference_type=reference.type if reference else None,
+            reference_id=reference.id if reference else None,
+            note=note,
+            actor=actor,
+        )
+    )
+
+
+def _finish(session: Session, versions: Sequence[ProductCodeVersion]) -> None:
+    session.flush()
+    mark_listings_dirty(session, (version.product_code_id for version in versions))
+
+
+def _require_available(version: ProductCodeVersion, quantity: int, doing: str) -> None:
+    if version.qty_available < quantity:
+        raise InsufficientStock(
+            f"cannot {doing} {quantity} of version {version.id}: "
+            f"only {version.qty_available} available",
+            available=version.qty_available,
+            requested=quantity,
+            version_id=version.id,
+        )
+
+
+def _require_reserved(version: ProductCodeVersion, quantity: int, doing: str) -> None:
+    if version.qty_reserved < quantity:
+        raise InvalidStockOperation(
+            f"cannot {doing} {quantity} of version {version.id}: "
+            f"only {version.qty_reserved} reserved",
+            reserved=version.qty_reserved,
+            requested=quantity,
+            version_id=version.id,
+        )
+
+
+def ensure_version(
+    session: Session, *, product_code_id: int, branch_id: int, condition: Condition
+) -> int:
+    """Id of the version for (product code, branch, condition), created empty if missing.
+
+    Safe under concurrency: the insert does nothing if another transaction made it first.
+    """
+    if session.get(ProductCode, product_code_id) is None:
+        raise NotFound(f"product code {product_code_id} does not exist")
+    if session.get(Branch, branch_id) is None:
+        raise NotFound(f"branch {branch_id} does not exist")
+    now = utcnow()
+    values = {
+        "product_code_id": product_code_id,
+        "branch_id": branch_id,
+        "condition": Condition(condition).value,
+        "qty_on_hand": 0,
+        "qty_reserved": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ProductCodeVersion)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["product_code_id", "branch_id", "condition"])
+    )
+    return session.scalars(
+        select(ProductCodeVersion.id).where(
+            ProductCodeVersion.product_code_id == product_code_id,
+            ProductCodeVersion.branch_id == branch_id,
+            ProductCodeVersion.condition == condition,
+        )
+    ).one()
+
+
+def receive(
+    session: Session,
+    version_id: int,
+    quantity: int,
+    *,
+    actor: str,
+    reference: Reference | None = None,
+    note: str | None = None,
+) -> ProductCodeVersion:
+    """Goods arrive: on hand rises."""
+    _positive(quantity)
+    version = _lock_one(session, version_id)
+    _move(
+        session,
+        version,
+        on_hand=quantity,
+        reserved=0,
+        reason=LedgerReason.RECEIVE,
+        actor=actor,
+        reference=reference,
+        note=note,
+    )
+    _finish(session, [version])
+    return version
+
+
+def adjust_to_count(
+    session: Session, version_id: int, counted: int, *, reason: str, actor: str
+) -> ProductCodeVersion:
+    """A stock count: on hand becomes ``counted``; the difference is ledgered with the reason."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise InvalidInput(f"counted quantity must be a whole number >= 0, got {counted!r}")
+    if not reason.strip():
+        raise InvalidInput("an adjustment needs a reason")
+    version = _lock_one(session, version_id)
+    if counted < version.qty_reserved:
+        raise InvalidStockOperation(
+            f"cannot count {counted} for version {version.id}: {version.qty_reserved} are "
+            "reserved for orders; release them first",
+            reserved=version.qty_reserved,
+            version_id=version.id,
+        )
+    delta = counted - version.qty_on_hand
+    if delta != 0:
+        _move(
+            session,
+            version,
+            on_hand=delta,
+            reserved=0,
+            reason=LedgerReason.ADJUST,
+            actor=actor,
+            reference=None,
+            note=reason.strip(),
+        )
+        _finish(session, [version])
+    return version
+
+
+def sell(
+    session: Session, lines: Sequence[SaleLine], *, actor: str, reference: Reference | None
+) -> list[ProductCodeVersion]:
+    """A POS sale: every line comes out of available stock, or none does."""
+    if not lines:
+        raise InvalidInput("a sale needs at least one line")
+    totals: dict[int, int] = {}
+    for line in lines:
+        _positive(line.quantity)
+        totals[line.version_id] = totals.get(line.version_id, 0) + line.quantity
+    versions = _lock(session, list(totals))
+    for version_id, quantity in totals.items():
+        _require_available(versions[version_id], quantity, "sell")
+    for version_id, quantity in sorted(totals.items()):
+        _move(
+            session,
+            versions[version_id],
+            on_hand=-quantity,
+            reserved=0,
+            reason=LedgerReason.SALE,
+            actor=actor,
+            reference=reference,
+        )
+    _finish(session, list(versions.values()))
+    return [versions[version_id] for version_id in sorted(totals)]
+
+
+def reserve(
+    session: Session, version_id: int, quantity: int, *, actor: str, reference: Reference | None
+) -> ProductCodeVersion:
+    """Hold available stock of one version for an order."""
+    _positive(quantity)
+    version = _lock_one(session, version_id)
+    _require_available(version, quantity, "reserve")
+    _move(
+        session,
+        version,
+        on_hand=0,
+        reserved=quantity,
+        reason=LedgerReason.RESERVE,
+        actor=actor,
+        reference=reference,
+    )
+    _finish(session, [version])
+    return version
+
+
+def allocate(
+    session: Session,
+    *,
+    product_code_id: int,
+    quantity: int,
+    condition: Condition = Condition.NEW,
+    branch_ids: Sequence[int] = (),
+    allow_partial: bool = False,
+    actor: str,
+    reference: Reference | None,
+) -> Allocation:
+    """Choose a branch and version by the module's allocation rule and reserve on it.
+
+    ``branch_ids`` is the channel's branches in preference order; empty means every active
+    branch (in id order).
+    """
+    _positive(quantity)
+    preference = list(dict.fromkeys(branch_ids)) or list(
+        session.scalars(select(Branch.id).where(Branch.active).order_by(Branch.id))
+    )
+    candidate_ids = session.scalars(
+        select(ProductCodeVersion.id).where(
+            ProductCodeVersion.product_code_id == product_code_id,
+            ProductCodeVersion.condition == condition,
+            ProductCodeVersion.branch_id.in_(preference),
+        )
+    ).all()
+    by_branch = {v.branch_id: v for v in _lock(session, candidate_ids).values()}
+    ranked = [by_branch[branch_id] for branch_id in preference if branch_id in by_branch]
+    chosen = next((v for v in ranked if v.qty_available >= quantity), None)
+    if chosen is None:
+        best = max(ranked, key=lambda v: v.qty_available, default=None)
+        best_available = best.qty_available if best else 0
+        if best is None or best_available == 0 or not allow_partial:
+            raise InsufficientStock(
+                f"cannot allocate {quantity} of product code {product_code_id} "
+                f"({condition}): at most {best_available} available in one branch",
+                available=best_available,
+                requested=quantity,
+                product_code_id=product_code_id,
+            )
+        chosen = best
+    take = min(quantity, chosen.qty_available)
+    _move(
+        session,
+        chosen,
+        on_hand=0,
+        reserved=take,
+        reason=LedgerReason.RESERVE,
+        actor=actor,
+        reference=reference,
+        note="allocated",
+    )
+    _finish(session, [chosen])
+    return Allocation(chosen.id, chosen.branch_id, take, quantity)
+
+
+def release(
+    session: Session, version_id: int, quantity: int, *, actor: str, reference: Reference | None
+) -> ProductCodeVersion:
+    """Give reserved stock back to available (an order line cancelled)."""
+    _positive(quantity)
+    version = _lock_one(session, version_id)
+    _require_reserved(version, quantity, "release")
+    _move(
+        session,
+        version,
+        on_hand=0,
+        reserved=-quantity,
+        reason=LedgerReason.RELEASE,
+        actor=actor,
+        reference=reference,
+    )
+    _finish(session, [version])
+    return version
+
+
+def ship(
+    session: Session, version_id: int, quantity: int, *, actor: str, reference: Reference | None
+) -> ProductCodeVersion:
+    """Reserved stock leaves the building: on hand and reserved both drop."""
+    _positive(quantity)
+    version = _lock_one(session, version_id)
+    _require_reserved(version, quantity, "ship")
+    _move(
+        session,
+        version,
+        on_hand=-quantity,
+        reserved=-quantity,
+        reason=LedgerReason.SHIP,
+        actor=actor,
+        reference=reference,
+    )
+    _finish(session, [version])
+    return version
+
+
+def restock(
+    session: Session,
+    *,
+    product_code_id: int,
+    branch_id: int,
+    condition: Condition,
+    quantity: int,
+    actor: str,
+    reference: Reference | None,
+    note: str | None = None,
+) -> ProductCodeVersion:
+    """A returned unit goes back on the shelf, as the version of the condition it came back in."""
+    _positive(quantity)
+    version_id = ensure_version(
+        session, product_code_id=product_code_id, branch_id=branch_id, condition=condition
+    )
+    version = _lock_one(session, version_id)
+    _move(
+        session,
+        version,
+        on_hand=quantity,
+        reserved=0,
+        reason=LedgerReason.RETURN,
+        actor=actor,
+        reference=reference,
+        note=note,
+    )
+    _finish(session, [version])
+    return version
+
+
+def write_off(
+    session: Session, version_id: int, quantity: int, *, reason: str, actor: str
+) -> ProductCodeVersion:
+    """Stock lost, stolen or broken: only unreserved stock can be written off."""
+    _positive(quantity)
+    if not reason.strip():
+        raise InvalidInput("a write-off needs a reason")
+    version = _lock_one(session, version_id)
+    _require_available(version, quantity, "write off")
+    _move(
+        session,
+        version,
+        on_hand=-quantity,
+        reserved=0,
+        reason=LedgerReason.WRITE_OFF,
+        actor=actor,
+        reference=None,
+        note=reason.strip(),
+    )
+    _finish(session, [version])
+    return version
+
+
+def transfer(
+    session: Session, version_id: int, to_branch_id: int, quantity: int, *, actor: str
+) -> tuple[ProductCodeVersion, ProductCodeVersion]:
+    """Move available stock to the same product code and condition in another branch."""
+    _positive(quantity)
+    source = session.get(ProductCodeVersion, version_id)
+    if source is None:
+        raise NotFound(f"product code version {version_id} does not exist")
+    if source.branch_id == to_branch_id:
+        raise InvalidInput("a transfer needs a different destination branch")
+    target_id = ensure_version(
+        session,
+        product_code_id=source.product_code_id,
+        branch_id=to_branch_id,
+        condition=source.condition,
+    )
+    locked = _lock(session, [version_id, target_id])
+    source, target = locked[version_id], locked[target_id]
+    _require_available(source, quantity, "transfer")
+    reference = Reference("transfer", uuid.uuid4().hex)
+    _move(
+        session,
+        source,
+        on_hand=-quantity,
+        reserved=0,
+        reason=LedgerReason.TRANSFER_OUT,
+        actor=actor,
+        reference=reference,
+    )
+    _move(
+        session,
+        target,
+        on_hand=quantity,
+        reserved=0,
+        reason=LedgerReason.TRANSFER_IN,
+        actor=actor,
+        reference=reference,
+    )
+    _finish(session, [source, target])
+    return source, target

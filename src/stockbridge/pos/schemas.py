@@ -1,0 +1,71 @@
+"""Validated input for the store core, shared by the API and the CSV import."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from stockbridge.pos.money import validate_currency
+
+Sku = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BranchCreate(_Input):
+    code: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$"
+        ),
+    ]
+    name: Name
+    address: dict[str, Any] = Field(default_factory=dict)
+    active: bool = True
+
+
+class BranchUpdate(_Input):
+    name: Name | None = None
+    address: dict[str, Any] | None = None
+    active: bool | None = None
+
+
+class ProductCodeFields(_Input):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    brand: OptionalText = None
+    category: OptionalText = None
+    barcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    attributes: dict[str, Any] | None = None
+    price_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
+    currency: str | None = None
+    weight_grams: Annotated[int, Field(ge=0, le=10**8)] | None = None
+    active: bool | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else validate_currency(value)
+
+
+class ProductCodeCreate(ProductCodeFields):
+    sku: Sku
+    name: Name
+    price_cents: Annotated[int, Field(ge=0, le=10**13)]
+    currency: str
+
+
+class ProductCodeUpdate(ProductCodeFields):
+    """Only the fields given change."""
+
+
+class VersionUpdate(_Input):
+    price_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
+    cost_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None

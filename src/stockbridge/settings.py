@@ -1,0 +1,93 @@
+"""Process-wide settings, read once from ``STOCKBRIDGE_*`` environment variables and ``.env``.
+
+An invalid value is reported by :func:`load_settings` as one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stockbridge.errors import ConfigurationError
+
+ENV_PREFIX = "STOCKBRIDGE_"
+DEFAULT_DATABASE_URL = "sqlite:///var/stockbridge.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    redis_url: str | None = Field(None, description="redis://host:port/db; unset = in-process.")
+    encryption_key: str | None = Field(
+        None,
+        description="Comma-separated Fernet keys (newest first) for secrets at rest.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    default_currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        for key in value.split(","):
+            try:
+                raw = base64.urlsafe_b64decode(key.strip().encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError("each key must be 32 url-safe base64-encoded bytes (Fernet)")
+        return value
+
+    def ensure_sqlite_directory(self) -> None:
+        """Create the folder of a file-based SQLite database (``./var/`` by default)."""
+        if self.database_url.startswith("sqlite:///"):
+            path = self.database_url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming the first bad variable and what is wrong with it."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "settings"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"invalid setting {ENV_PREFIX}{field.upper()}: {message}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error)) from None
