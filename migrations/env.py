@@ -23,7 +23,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    # `alembic -x url=...` overrides the URL in alembic.ini during development.
+    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
     assert url is not None
     engine = make_engine(url)
     with engine.connect() as connection:

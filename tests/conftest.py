@@ -13,44 +13,23 @@ Environment:
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.db.engine import make_engine, make_session_factory
 from stockbridge.db.migrate import upgrade
 from stockbridge.db.models import Base
+from tests.databases import throwaway_database
 
 BACKENDS = [
     name.strip()
     for name in os.environ.get("STOCKBRIDGE_TEST_BACKENDS", "sqlite,postgresql").split(",")
     if name.strip()
 ]
-PG_ADMIN_URL = os.environ.get(
-    "STOCKBRIDGE_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _create_pg_database() -> str:
-    name = f"sb_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg_database(url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -58,20 +37,9 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A migrated, empty database of one backend, kept for the whole run."""
-    backend = request.param
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'stockbridge.db'}"
+    with throwaway_database(request.param, tmp_path_factory.mktemp("db")) as url:
         upgrade(url)
         yield url
-    elif backend == "postgresql":
-        url = _create_pg_database()
-        try:
-            upgrade(url)
-            yield url
-        finally:
-            _drop_pg_database(url)
-    else:
-        raise ValueError(f"unknown test backend {backend!r}")
 
 
 @pytest.fixture(scope="session")

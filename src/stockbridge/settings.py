@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    default_currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
 
     @field_validator("database_url")
     @classmethod

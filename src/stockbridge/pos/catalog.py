@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from pydantic import Field
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from stockbridge.db.models import Branch, ProductCode, ProductCodeVersion, StockLedgerEntry
-from stockbridge.errors import Conflict, NotFound
+from stockbridge.errors import Conflict, InvalidInput, NotFound
 from stockbridge.pos.outbox import mark_listings_dirty
 from stockbridge.pos.schemas import (
     BranchCreate,
@@ -25,6 +26,13 @@ from stockbridge.pos.schemas import (
 T = TypeVar("T")
 
 PRICE_FIELDS = frozenset({"price_cents", "currency"})
+
+# Ids and quantities as callers may give them: bounded so that a lookup never overflows
+# the driver (SQLite refuses ints beyond 64 bits) and a movement stays far inside the
+# 32-bit quantity columns.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,13 @@ class ProductFilter:
     in_stock: bool | None = None
 
 
+def paginate(session: Session, query: Select[T], *, page: int, per_page: int) -> Page[T]:
+    """One page of an ordered query of entities, with the total the filters match."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(items), total or 0, page, per_page)
+
+
 def get_branch(session: Session, branch_id: int) -> Branch:
     branch = session.get(Branch, branch_id)
     if branch is None:
@@ -57,6 +72,15 @@ def list_branches(session: Session, *, active: bool | None = None) -> list[Branc
     if active is not None:
         query = query.where(Branch.active == active)
     return list(session.scalars(query))
+
+
+def search_branches(
+    session: Session, *, active: bool | None = None, page: int, per_page: int
+) -> Page[Branch]:
+    query = select(Branch).order_by(Branch.id)
+    if active is not None:
+        query = query.where(Branch.active == active)
+    return paginate(session, query, page=page, per_page=per_page)
 
 
 def create_branch(session: Session, data: BranchCreate) -> Branch:
@@ -100,6 +124,18 @@ def get_product_code_by_sku(session: Session, sku: str) -> ProductCode:
     if product is None:
         raise NotFound(f"no product code with SKU {sku!r}")
     return product
+
+
+def find_product_code(
+    session: Session, *, product_code_id: int | None = None, sku: str | None = None
+) -> ProductCode:
+    """The product code named by id or by SKU (give exactly one)."""
+    if (product_code_id is None) == (sku is None):
+        raise InvalidInput("name the product code by exactly one of product_code_id and sku")
+    if product_code_id is not None:
+        return get_product_code(session, product_code_id)
+    assert sku is not None
+    return get_product_code_by_sku(session, sku)
 
 
 def create_product_code(session: Session, data: ProductCodeCreate) -> ProductCode:

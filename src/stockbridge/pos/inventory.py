@@ -469,15 +469,18 @@ def transfer(
         raise NotFound(f"product code version {version_id} does not exist")
     if source.branch_id == to_branch_id:
         raise InvalidInput("a transfer needs a different destination branch")
-    target_id = ensure_version(
-        session,
-        product_code_id=source.product_code_id,
-        branch_id=to_branch_id,
-        condition=source.condition,
-    )
-    locked = _lock(session, [version_id, target_id])
-    source, target = locked[version_id], locked[target_id]
-    _require_available(source, quantity, "transfer")
+    # The target version may have to be created before both rows can be locked in key
+    # order; a savepoint undoes that creation if the transfer is then refused.
+    with session.begin_nested():
+        target_id = ensure_version(
+            session,
+            product_code_id=source.product_code_id,
+            branch_id=to_branch_id,
+            condition=source.condition,
+        )
+        locked = _lock(session, [version_id, target_id])
+        source, target = locked[version_id], locked[target_id]
+        _require_available(source, quantity, "transfer")
     reference = Reference("transfer", uuid.uuid4().hex)
     _move(
         session,

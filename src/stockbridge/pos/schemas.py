@@ -6,13 +6,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from stockbridge.errors import InvalidInput
 from stockbridge.pos.money import validate_currency
 
 Sku = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+Brand = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None
+Category = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
 
 
 class _Input(BaseModel):
@@ -40,8 +42,8 @@ class BranchUpdate(_Input):
 class ProductCodeFields(_Input):
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
-    brand: OptionalText = None
-    category: OptionalText = None
+    brand: Brand = None
+    category: Category = None
     barcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     attributes: dict[str, Any] | None = None
     price_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
@@ -52,7 +54,13 @@ class ProductCodeFields(_Input):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        return None if value is None else validate_currency(value)
+        if value is None:
+            return None
+        try:
+            return validate_currency(value)
+        except InvalidInput as error:
+            # pydantic reports ValueError per field, like every other validation error.
+            raise ValueError(error.detail) from None
 
 
 class ProductCodeCreate(ProductCodeFields):

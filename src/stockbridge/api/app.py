@@ -1,0 +1,79 @@
+"""The FastAPI application: routers, problem-details handlers and the database it talks to.
+
+``create_app`` is the one way to build it (``stockbridge serve``, tests, the demo). Given
+no session factory it opens its own engine on ``settings.database_url`` and disposes of
+it when the application shuts down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge import __version__
+from stockbridge.api.problems import add_problem_schema, install_problem_handlers
+from stockbridge.api.routers import api_router, health
+from stockbridge.db.engine import make_engine, make_session_factory
+from stockbridge.settings import Settings, get_settings
+
+DESCRIPTION = """\
+The store core of stockbridge: branches, product codes with their stock per branch and
+condition, stock movements and their ledger, POS sales and store orders.
+
+Every `/api` route needs `Authorization: Bearer <api key>`; keys with the `readonly`
+role may only read. Errors are RFC 9457 problem details (`application/problem+json`);
+lists take `page` and `per_page` and answer `{items, total, page, per_page}`. Money is in
+integer minor units (`*_cents`) with an ISO 4217 `currency`; times are UTC.
+"""
+
+
+def create_app(
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    settings: Settings | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine: Engine | None = None
+    if session_factory is None:
+        settings.ensure_sqlite_directory()
+        engine = make_engine(settings.database_url)
+        session_factory = make_session_factory(engine)
+    app = FastAPI(
+        title="Stockbridge",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_disposing(engine) if engine is not None else None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(api_router)
+    app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
+    return app
+
+
+def _disposing(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the connections of an engine the app opened itself."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    return lifespan
+
+
+def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's own generator, plus the ProblemDetails schema the error responses refer to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return add_problem_schema(generate())
+
+    return openapi

@@ -1,0 +1,196 @@
+"""RFC 9457 problem details: the one place where errors become HTTP answers.
+
+Every error answer is ``application/problem+json`` with ``type``, ``title``, ``status``,
+``detail`` and ``instance`` (the request path), plus the error's own members
+(``available`` and ``requested`` for short stock, ``errors`` for invalid input).
+
+``type`` is ``about:blank`` for plain HTTP errors (unknown route, wrong method) and a
+``tag:`` URI naming the error class otherwise (RFC 9457 asks for ``tag:`` URIs where
+types are not resolvable web pages), e.g. ``tag:stockbridge,2026:insufficient-stock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from stockbridge.errors import StockbridgeError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "tag:stockbridge,2026:"
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem; members beyond the standard five depend on the problem type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+
+
+class NotAuthenticated(StockbridgeError):
+    """No API key, or one that is unknown or revoked (answered with ``WWW-Authenticate``)."""
+
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(StockbridgeError):
+    status = 403
+    title = "Forbidden"
+
+
+def problem_type(error_class: type[StockbridgeError]) -> str:
+    """``InsufficientStock`` -> ``tag:stockbridge,2026:insufficient-stock``."""
+    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", error_class.__name__).lower()
+    return PROBLEM_TYPE_PREFIX + slug
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    title: str,
+    detail: str | None,
+    type_: str = "about:blank",
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    # Extension members never overwrite the standard ones.
+    body.update((key, value) for key, value in (extra or {}).items() if key not in body)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _stockbridge_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StockbridgeError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
+    return problem_response(
+        request,
+        status=error.status,
+        title=error.title,
+        detail=error.detail,
+        type_=problem_type(type(error)),
+        extra=error.extra,
+        headers=headers,
+    )
+
+
+def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    # Only loc, msg and type: pydantic's ctx/input may hold objects JSON cannot carry.
+    errors = [
+        {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+        for item in error.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid input",
+        detail=f"{where}: {first['msg']}" if where else str(first["msg"]),
+        type_=PROBLEM_TYPE_PREFIX + "invalid-input",
+        extra={"errors": errors},
+    )
+
+
+def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    title = HTTPStatus(error.status_code).phrase
+    detail = error.detail if error.detail != title else None
+    return problem_response(
+        request,
+        status=error.status_code,
+        title=title,
+        detail=detail,
+        headers=dict(error.headers) if error.headers else None,
+    )
+
+
+def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    # A race past a service's own duplicate check ends here; the SQL stays in the log.
+    logger.warning("integrity error on %s %s: %s", request.method, request.url.path, error)
+    return problem_response(
+        request,
+        status=409,
+        title="Conflict",
+        detail="the change conflicts with data already stored; reload and try again",
+        type_=PROBLEM_TYPE_PREFIX + "conflict",
+    )
+
+
+def _data_error(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("data error on %s %s: %s", request.method, request.url.path, error)
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid input",
+        detail="a value is out of the range the database can store",
+        type_=PROBLEM_TYPE_PREFIX + "invalid-input",
+    )
+
+
+def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(
+        request,
+        status=500,
+        title="Internal Server Error",
+        detail="an unexpected error occurred; it has been logged",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error of ``app`` with problem details."""
+    app.add_exception_handler(StockbridgeError, _stockbridge_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem answers with these statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase + " (problem details)",
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+            },
+        }
+        for status in statuses
+    }
+
+
+def add_problem_schema(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Register ``ProblemDetails`` in an OpenAPI document that refers to it (once: FastAPI
+    caches the document and hands back the same dict on every call)."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    if "ProblemDetails" not in schemas:
+        schemas["ProblemDetails"] = ProblemDetails.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+    return openapi

@@ -1,0 +1,86 @@
+"""``stockbridge serve`` and ``stockbridge demo``: the web server, on real or demo data.
+
+The demo always uses its own SQLite file (``var/demo.db``), whatever
+``STOCKBRIDGE_DATABASE_URL`` says, so trying it out never touches a shop's database.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.markup import escape
+
+from stockbridge import demo as demo_shop
+from stockbridge.access.keys import create_key
+from stockbridge.api.app import create_app
+from stockbridge.db import migrate
+from stockbridge.db.engine import make_engine, make_session_factory, transaction
+from stockbridge.db.models import Role
+from stockbridge.settings import get_settings
+
+Host = Annotated[str | None, typer.Option(help="Address to listen on [default: STOCKBRIDGE_HOST]")]
+Port = Annotated[
+    int | None, typer.Option(min=1, max=65535, help="Port [default: STOCKBRIDGE_PORT]")
+]
+
+
+def serve(host: Host = None, port: Port = None) -> None:
+    """Run the API server (uvicorn) with the configured database."""
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings=settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def demo(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    fresh: Annotated[
+        bool, typer.Option("--fresh/--keep", help="Start from a new demo database, or keep it.")
+    ] = True,
+) -> None:
+    """Run the server on a sample shop in var/demo.db, with a new admin API key."""
+    settings = get_settings().model_copy(
+        update={"database_url": f"sqlite:///{demo_shop.DEMO_DATABASE}"}
+    )
+    if fresh:
+        demo_shop.delete_database_files(demo_shop.DEMO_DATABASE)
+    settings.ensure_sqlite_directory()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        with transaction(sessions) as session:
+            summary = demo_shop.seed_demo_data(session) if demo_shop.is_empty(session) else None
+            secret = create_key(session, name="demo", role=Role.ADMIN).secret
+        _announce(f"http://{host}:{port}/docs", secret, summary)
+        uvicorn.run(
+            create_app(session_factory=sessions, settings=settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        engine.dispose()
+
+
+def _announce(docs_url: str, secret: str, summary: demo_shop.DemoSummary | None) -> None:
+    console = Console()
+    if summary is None:
+        console.print(f"Demo shop ready ({demo_shop.DEMO_DATABASE}, kept from an earlier run):")
+    else:
+        console.print(f"Demo shop ready ({demo_shop.DEMO_DATABASE}, new):")
+        console.print(
+            f"  {summary.branches} branches, {summary.product_codes} product codes, "
+            f"{summary.versions} stock records, {summary.ledger_entries} ledger entries"
+        )
+    console.print(f"  API docs:  [bold]{escape(docs_url)}[/bold]", soft_wrap=True)
+    console.print(f"  API key:   [bold]{secret}[/bold]", soft_wrap=True)
+    console.print("  An admin key: paste it into the docs page's Authorize button.")
+    console.print("Ctrl+C stops the server.")

@@ -1,0 +1,133 @@
+"""Settings from ``STOCKBRIDGE_*`` variables and ``.env``: defaults, checks, one-line errors."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stockbridge.errors import ConfigurationError
+from stockbridge.settings import (
+    DEFAULT_DATABASE_URL,
+    ENV_PREFIX,
+    Settings,
+    get_settings,
+)
+
+
+def fernet_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No outside variable or ``.env`` file; get_settings reads afresh in every test."""
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"{ENV_PREFIX}{name.upper()}", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_defaults_run_the_embedded_setup() -> None:
+    settings = get_settings()
+
+    assert settings.database_url == DEFAULT_DATABASE_URL == "sqlite:///var/stockbridge.db"
+    assert (settings.host, settings.port, settings.log_level) == ("127.0.0.1", 8000, "INFO")
+    assert (settings.redis_url, settings.encryption_key) == (None, None)
+
+
+def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = f"{fernet_key()}, {fernet_key()}"
+    monkeypatch.setenv("STOCKBRIDGE_DATABASE_URL", "postgresql+psycopg://shop@db/shop")
+    monkeypatch.setenv("STOCKBRIDGE_REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("STOCKBRIDGE_ENCRYPTION_KEY", keys)
+    monkeypatch.setenv("STOCKBRIDGE_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("STOCKBRIDGE_PORT", "9000")
+
+    settings = get_settings()
+
+    assert settings.database_url == "postgresql+psycopg://shop@db/shop"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.encryption_key == keys
+    assert (settings.log_level, settings.port) == ("DEBUG", 9000)
+
+
+def test_a_plain_postgresql_url_gets_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOCKBRIDGE_DATABASE_URL", "postgresql://shop@db/shop")
+
+    assert get_settings().database_url == "postgresql+psycopg://shop@db/shop"
+
+
+def test_empty_optional_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in .env.example, where the optional variables are present but empty.
+    monkeypatch.setenv("STOCKBRIDGE_REDIS_URL", "")
+    monkeypatch.setenv("STOCKBRIDGE_ENCRYPTION_KEY", "")
+
+    settings = get_settings()
+
+    assert (settings.redis_url, settings.encryption_key) == (None, None)
+
+
+def test_a_dotenv_file_is_read_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("STOCKBRIDGE_PORT=9001\nSTOCKBRIDGE_HOST=0.0.0.0\n")
+    monkeypatch.setenv("STOCKBRIDGE_HOST", "127.0.0.5")
+
+    settings = get_settings()
+
+    assert (settings.port, settings.host) == (9001, "127.0.0.5")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("DATABASE_URL", "mysql://x", "must start with sqlite:// or postgresql+psycopg://"),
+        ("PORT", "abc", "Input should be a valid integer, unable to parse string as an integer"),
+        ("PORT", "0", "Input should be greater than or equal to 1"),
+        ("PORT", "70000", "Input should be less than or equal to 65535"),
+        ("ENCRYPTION_KEY", "short", "each key must be 32 url-safe base64-encoded bytes (Fernet)"),
+        ("ENCRYPTION_KEY", f"{fernet_key()},short", "each key must be 32 url-safe base64-encoded"),
+        ("REDIS_URL", "http://cache", "must start with redis://, rediss:// or unix://"),
+        ("LOG_LEVEL", "LOUD", "Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    ],
+)
+def test_an_invalid_value_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(f"STOCKBRIDGE_{variable}", value)
+
+    with pytest.raises(ConfigurationError) as raised:
+        get_settings()
+
+    message = raised.value.detail
+    assert message.startswith(f"invalid setting STOCKBRIDGE_{variable}: {problem}")
+    assert "\n" not in message
+
+
+def test_settings_are_read_once_until_the_cache_is_cleared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = get_settings()
+    monkeypatch.setenv("STOCKBRIDGE_PORT", "9002")
+
+    assert get_settings() is first
+    get_settings.cache_clear()
+    assert get_settings().port == 9002
+
+
+def test_ensure_sqlite_directory_creates_the_database_folder(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "shop.db"
+
+    Settings(database_url=f"sqlite:///{path}").ensure_sqlite_directory()
+    Settings(database_url="sqlite:///:memory:").ensure_sqlite_directory()
+    Settings(database_url="postgresql+psycopg://shop@db/shop").ensure_sqlite_directory()
+
+    assert path.parent.is_dir()
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == [tmp_path / "a"]
