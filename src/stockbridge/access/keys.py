@@ -84,10 +84,13 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, key_id_or_prefix: str) -> ApiKey:
-    query = select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)
-    if key_id_or_prefix.isdigit():
-        query = select(ApiKey).where(ApiKey.id == int(key_id_or_prefix))
-    key = session.scalars(query).one_or_none()
+    """Revoke a key named by its prefix or, failing that, its numeric id.
+
+    The prefix is tried first: a hex prefix can consist of digits only.
+    """
+    key = session.scalars(select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)).one_or_none()
+    if key is None and key_id_or_prefix.isdigit():
+        key = session.get(ApiKey, int(key_id_or_prefix))
     if key is None:
         raise NotFound(f"no API key with id or prefix {key_id_or_prefix!r}")
     if key.revoked_at is None:

@@ -28,7 +28,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         return _make_sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip per transaction): a connection lost to a server restart
+    # fails one transaction, and SQLAlchemy then replaces the whole pool.
     return create_engine(url, **kwargs)
 
 

@@ -25,8 +25,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -76,6 +77,29 @@ class SaleLine:
     quantity: int
 
 
+# Statements of the hot path are built once: constructing SQL expressions on every call
+# costs more CPU than running them.
+_LOCK_VERSIONS = (
+    select(ProductCodeVersion)
+    .where(ProductCodeVersion.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ProductCodeVersion.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_VERSIONS = cast(Table, ProductCodeVersion.__table__)
+_APPLY_MOVEMENT = (
+    update(_VERSIONS)
+    .where(_VERSIONS.c.id == bindparam("version_id"))
+    .values(
+        qty_on_hand=_VERSIONS.c.qty_on_hand + bindparam("on_hand"),
+        qty_reserved=_VERSIONS.c.qty_reserved + bindparam("reserved"),
+        updated_at=bindparam("now"),
+    )
+    .returning(_VERSIONS.c.qty_on_hand, _VERSIONS.c.qty_reserved)
+)
+_WRITE_LEDGER = insert(cast(Table, StockLedgerEntry.__table__))
+
+
 def _positive(quantity: int, what: str = "quantity") -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"{what} must be a positive whole number, got {quantity!r}")
@@ -83,13 +107,7 @@ def _positive(quantity: int, what: str = "quantity") -> None:
 
 def _lock(session: Session, version_ids: Sequence[int]) -> dict[int, ProductCodeVersion]:
     ids = sorted(set(version_ids))
-    rows = session.scalars(
-        select(ProductCodeVersion)
-        .where(ProductCodeVersion.id.in_(ids))
-        .order_by(ProductCodeVersion.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = session.scalars(_LOCK_VERSIONS, {"ids": ids}).all()
     found = {row.id: row for row in rows}
     missing = [version_id for version_id in ids if version_id not in found]
     if missing:
@@ -113,35 +131,30 @@ def _move(
     note: str | None = None,
 ) -> None:
     """Apply one checked movement to a locked version and write its ledger row."""
+    now = utcnow()
     new_on_hand, new_reserved = session.execute(
-        update(ProductCodeVersion)
-        .where(ProductCodeVersion.id == version.id)
-        .values(
-            qty_on_hand=ProductCodeVersion.qty_on_hand + on_hand,
-            qty_reserved=ProductCodeVersion.qty_reserved + reserved,
-            updated_at=utcnow(),
-        )
-        .returning(ProductCodeVersion.qty_on_hand, ProductCodeVersion.qty_reserved)
-        .execution_options(synchronize_session=False)
+        _APPLY_MOVEMENT,
+        {"version_id": version.id, "on_hand": on_hand, "reserved": reserved, "now": now},
     ).one()
     set_committed_value(version, "qty_on_hand", new_on_hand)
     set_committed_value(version, "qty_reserved", new_reserved)
-    session.add(
-        StockLedgerEntry(
-            version_id=version.id,
-            delta_on_hand=on_hand,
-            delta_reserved=reserved,
-            reason=reason,
-            reference_type=reference.type if reference else None,
-            reference_id=reference.id if reference else None,
-            note=note,
-            actor=actor,
-        )
+    session.execute(
+        _WRITE_LEDGER,
+        {
+            "version_id": version.id,
+            "delta_on_hand": on_hand,
+            "delta_reserved": reserved,
+            "reason": reason,
+            "reference_type": reference.type if reference else None,
+            "reference_id": reference.id if reference else None,
+            "note": note,
+            "actor": actor,
+            "created_at": now,
+        },
     )
 
 
 def _finish(session: Session, versions: Sequence[ProductCodeVersion]) -> None:
-    session.flush()
     mark_listings_dirty(session, (version.product_code_id for version in versions))
 
 

@@ -8,12 +8,38 @@ here knows any marketplace, and no network call happens inside a stock transacti
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import EcomListing, EcomListingChannel
 from stockbridge.db.types import utcnow
+
+_PUBLICATIONS = cast(Table, EcomListingChannel.__table__)
+_LISTINGS = cast(Table, EcomListing.__table__)
+# Built once (this runs with every stock change). The sub-select locks the rows in id
+# order before the update touches them (on PostgreSQL; SQLite serialises writers
+# anyway): updating them in scan order instead would let two stock changes of the same
+# products deadlock on each other.
+_MARK_DIRTY = (
+    update(_PUBLICATIONS)
+    .where(
+        _PUBLICATIONS.c.id.in_(
+            select(_PUBLICATIONS.c.id)
+            .join(_LISTINGS, _LISTINGS.c.id == _PUBLICATIONS.c.listing_id)
+            .where(_LISTINGS.c.product_code_id.in_(bindparam("product_code_ids", expanding=True)))
+            .order_by(_PUBLICATIONS.c.id)
+            .with_for_update(of=_PUBLICATIONS)
+            .scalar_subquery()
+        )
+    )
+    .values(
+        dirty_seq=_PUBLICATIONS.c.dirty_seq + 1,
+        dirty_at=func.coalesce(_PUBLICATIONS.c.dirty_at, bindparam("now")),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 def mark_listings_dirty(session: Session, product_code_ids: Iterable[int]) -> int:
@@ -21,14 +47,5 @@ def mark_listings_dirty(session: Session, product_code_ids: Iterable[int]) -> in
     ids = sorted(set(product_code_ids))
     if not ids:
         return 0
-    listing_ids = select(EcomListing.id).where(EcomListing.product_code_id.in_(ids))
-    result = session.execute(
-        update(EcomListingChannel)
-        .where(EcomListingChannel.listing_id.in_(listing_ids))
-        .values(
-            dirty_seq=EcomListingChannel.dirty_seq + 1,
-            dirty_at=func.coalesce(EcomListingChannel.dirty_at, utcnow()),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_MARK_DIRTY, {"product_code_ids": ids, "now": utcnow()})
     return int(getattr(result, "rowcount", 0) or 0)
