@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from pydantic import Field
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,13 +25,6 @@ from stockbridge.pos.schemas import (
 T = TypeVar("T")
 
 PRICE_FIELDS = frozenset({"price_cents", "currency"})
-
-# Ids and quantities as callers may give them: bounded so that a lookup never overflows
-# the driver (SQLite refuses ints beyond 64 bits) and a movement stays far inside the
-# 32-bit quantity columns.
-MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
 @dataclass(frozen=True)
@@ -65,13 +57,6 @@ def get_branch(session: Session, branch_id: int) -> Branch:
     if branch is None:
         raise NotFound(f"branch {branch_id} does not exist")
     return branch
-
-
-def list_branches(session: Session, *, active: bool | None = None) -> list[Branch]:
-    query = select(Branch).order_by(Branch.id)
-    if active is not None:
-        query = query.where(Branch.active == active)
-    return list(session.scalars(query))
 
 
 def search_branches(

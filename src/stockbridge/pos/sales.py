@@ -38,9 +38,9 @@ from stockbridge.db.models import (
 )
 from stockbridge.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from stockbridge.pos import catalog, inventory
-from stockbridge.pos.catalog import Page, Quantity, RowId, paginate
+from stockbridge.pos.catalog import Page, paginate
 from stockbridge.pos.money import validate_currency
-from stockbridge.pos.schemas import Sku
+from stockbridge.pos.schemas import Quantity, RowId, Sku
 
 ORDER_NUMBER_PREFIX = "POS-"
 LEDGER_REFERENCE_TYPE = "pos_order"

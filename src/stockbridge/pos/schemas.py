@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from stockbridge.errors import InvalidInput
 from stockbridge.pos.money import validate_currency
 
+# Ids and quantities as callers may give them: bounded so that a lookup never overflows
+# the driver (SQLite refuses ints beyond 64 bits) and a movement stays far inside the
+# 32-bit quantity columns.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+
 Sku = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]

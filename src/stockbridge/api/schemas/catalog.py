@@ -9,7 +9,7 @@ from pydantic import Field
 
 from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
 from stockbridge.db.models import Condition
-from stockbridge.pos.catalog import RowId
+from stockbridge.pos.schemas import RowId
 
 
 class BranchPublic(PublicModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from stockbridge.pos.catalog import MAX_ROW_ID
+from stockbridge.pos.schemas import MAX_ROW_ID
 
 ItemT = TypeVar("ItemT")
 

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
 from stockbridge.db.models import Condition, LedgerReason
-from stockbridge.pos.catalog import RowId
+from stockbridge.pos.schemas import RowId
 
 
 class LedgerEntryPublic(PublicModel):

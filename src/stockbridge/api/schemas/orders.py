@@ -13,7 +13,7 @@ from stockbridge.db.models import (
     PaymentMethod,
     StoreOrderStatus,
 )
-from stockbridge.pos.catalog import RowId
+from stockbridge.pos.schemas import RowId
 
 
 class OrderItemPublic(PublicModel):

@@ -8,8 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from stockbridge.api.schemas.catalog import VersionPublic
 from stockbridge.db.models import Condition
-from stockbridge.pos.catalog import Quantity, RowId
-from stockbridge.pos.schemas import Sku
+from stockbridge.pos.schemas import Quantity, RowId, Sku
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
