@@ -57,6 +57,11 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert (settings.log_level, settings.port) == ("DEBUG", 9000)
 
 
+def test_the_log_level_may_be_written_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOCKBRIDGE_LOG_LEVEL", " warning ")
+    assert get_settings().log_level == "WARNING"
+
+
 def test_a_plain_postgresql_url_gets_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOCKBRIDGE_DATABASE_URL", "postgresql://shop@db/shop")
 

@@ -5,12 +5,11 @@ An invalid value is reported by :func:`load_settings` as one line naming the var
 
 from __future__ import annotations
 
-import base64
-import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,6 +37,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -61,11 +65,11 @@ class Settings(BaseSettings):
             return None
         for key in value.split(","):
             try:
-                raw = base64.urlsafe_b64decode(key.strip().encode())
-            except (binascii.Error, ValueError):
-                raw = b""
-            if len(raw) != 32:
-                raise ValueError("each key must be 32 url-safe base64-encoded bytes (Fernet)")
+                Fernet(key.strip())
+            except ValueError:
+                raise ValueError(
+                    "each key must be 32 url-safe base64-encoded bytes (Fernet)"
+                ) from None
         return value
 
     def ensure_sqlite_directory(self) -> None:

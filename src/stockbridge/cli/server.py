@@ -6,6 +6,7 @@ The demo always uses its own SQLite file (``var/demo.db``), whatever
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -27,9 +28,14 @@ Port = Annotated[
 ]
 
 
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def serve(host: Host = None, port: Port = None) -> None:
     """Run the API server (uvicorn) with the configured database."""
     settings = get_settings()
+    _configure_logging(settings.log_level)
     uvicorn.run(
         create_app(settings=settings),
         host=host or settings.host,
@@ -49,6 +55,7 @@ def demo(
     settings = get_settings().model_copy(
         update={"database_url": f"sqlite:///{demo_shop.DEMO_DATABASE}"}
     )
+    _configure_logging(settings.log_level)
     if fresh:
         demo_shop.delete_database_files(demo_shop.DEMO_DATABASE)
     settings.ensure_sqlite_directory()
