@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import (
@@ -64,14 +65,18 @@ def make_version(
 
 
 def make_publication(session: Session, product: ProductCode) -> EcomListingChannel:
-    """A listing of the product published on a fresh channel (for dirty-marker tests)."""
+    """The product's listing (made on first use) published on a fresh channel."""
     channel = EcomChannel(
         name=f"Channel {next(_counter)}",
         provider="ebay",
         status=ChannelStatus.ACTIVE,
         currency="EUR",
     )
-    listing = EcomListing(
+    listing = session.scalars(
+        select(EcomListing).where(
+            EcomListing.product_code_id == product.id, EcomListing.condition == Condition.NEW
+        )
+    ).one_or_none() or EcomListing(
         product_code_id=product.id, title=product.name, status=ListingStatus.ACTIVE
     )
     session.add_all([channel, listing])

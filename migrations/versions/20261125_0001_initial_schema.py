@@ -3,7 +3,7 @@ payments, credit notes, API keys) and every marketplace table.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 10:59:07.080438
+Create Date: 2026-11-25
 """
 
 from collections.abc import Sequence
@@ -172,9 +172,9 @@ def upgrade() -> None:
             name=op.f("fk_ecom_listings_product_code_id_product_codes"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ecom_listings")),
-    )
-    op.create_index(
-        op.f("ix_ecom_listings_product_code_id"), "ecom_listings", ["product_code_id"], unique=False
+        sa.UniqueConstraint(
+            "product_code_id", "condition", name=op.f("uq_ecom_listings_product_code_id_condition")
+        ),
     )
     op.create_index(op.f("ix_ecom_listings_status"), "ecom_listings", ["status"], unique=False)
     op.create_table(
@@ -819,17 +819,16 @@ def upgrade() -> None:
             name=op.f("fk_ecom_order_items_product_code_id_product_codes"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ecom_order_items")),
+        sa.UniqueConstraint(
+            "ecom_order_id",
+            "external_item_id",
+            name=op.f("uq_ecom_order_items_ecom_order_id_external_item_id"),
+        ),
     )
     op.create_index(
         op.f("ix_ecom_order_items_allocated_version_id"),
         "ecom_order_items",
         ["allocated_version_id"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_ecom_order_items_ecom_order_id"),
-        "ecom_order_items",
-        ["ecom_order_id"],
         unique=False,
     )
     op.create_index(op.f("ix_ecom_order_items_sku"), "ecom_order_items", ["sku"], unique=False)
@@ -894,9 +893,11 @@ def upgrade() -> None:
             name=op.f("fk_ecom_returns_ecom_order_id_ecom_orders"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ecom_returns")),
-    )
-    op.create_index(
-        op.f("ix_ecom_returns_ecom_order_id"), "ecom_returns", ["ecom_order_id"], unique=False
+        sa.UniqueConstraint(
+            "ecom_order_id",
+            "external_rma_id",
+            name=op.f("uq_ecom_returns_ecom_order_id_external_rma_id"),
+        ),
     )
     op.create_index(
         op.f("ix_ecom_returns_external_rma_id"), "ecom_returns", ["external_rma_id"], unique=False
@@ -999,10 +1000,8 @@ def downgrade() -> None:
     op.drop_table("credit_notes")
     op.drop_index(op.f("ix_ecom_returns_status"), table_name="ecom_returns")
     op.drop_index(op.f("ix_ecom_returns_external_rma_id"), table_name="ecom_returns")
-    op.drop_index(op.f("ix_ecom_returns_ecom_order_id"), table_name="ecom_returns")
     op.drop_table("ecom_returns")
     op.drop_index(op.f("ix_ecom_order_items_sku"), table_name="ecom_order_items")
-    op.drop_index(op.f("ix_ecom_order_items_ecom_order_id"), table_name="ecom_order_items")
     op.drop_index(op.f("ix_ecom_order_items_allocated_version_id"), table_name="ecom_order_items")
     op.drop_table("ecom_order_items")
     op.drop_index(
@@ -1055,7 +1054,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_orders_created_at"), table_name="orders")
     op.drop_table("orders")
     op.drop_index(op.f("ix_ecom_listings_status"), table_name="ecom_listings")
-    op.drop_index(op.f("ix_ecom_listings_product_code_id"), table_name="ecom_listings")
     op.drop_table("ecom_listings")
     op.drop_index(op.f("ix_ecom_channels_status"), table_name="ecom_channels")
     op.drop_index(op.f("ix_ecom_channels_provider"), table_name="ecom_channels")

@@ -40,13 +40,6 @@ class InvalidInput(StockbridgeError):
     title = "Invalid input"
 
 
-class ServiceUnavailable(StockbridgeError):
-    """Something stockbridge depends on (its database, a marketplace) cannot be reached."""
-
-    status = 503
-    title = "Service unavailable"
-
-
 class InsufficientStock(Conflict):
     """Raised instead of letting a quantity go negative; carries what was available."""
 

@@ -30,7 +30,8 @@ def test_health_check_is_503_problem_when_the_database_is_unreachable() -> None:
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["detail"] == "the database cannot be reached"
+    assert response.headers["retry-after"] == "1"
+    assert "the database is busy or cannot be reached" in response.json()["detail"]
 
 
 def test_docs_are_served(client: TestClient) -> None:

@@ -8,6 +8,7 @@ without touching these tests.
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.access.keys import create_key, revoke_key
-from stockbridge.db.models import Role
+from stockbridge.db.models import Branch, Role
 from tests.api.conftest import Headers, bearer_for
 
 
@@ -116,3 +117,26 @@ def test_health_needs_no_key(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_reads_do_not_wait_for_a_writer_holding_the_database(
+    client: TestClient, sessions: sessionmaker[Session], readonly_headers: Headers
+) -> None:
+    """A long write (an import, a big sale) must not stall reads: they run on a snapshot,
+    and the key's last-use bookkeeping gives up instead of queueing behind the writer."""
+    with sessions() as writer:
+        writer.add(Branch(code="LOCKER", name="Holds the write lock"))
+        writer.flush()  # the writer's transaction now holds the database's write lock
+        outcome: list[int] = []
+        reader = threading.Thread(
+            target=lambda: outcome.append(
+                client.get("/api/pos/branches", headers=readonly_headers).status_code
+            )
+        )
+        reader.start()
+        reader.join(timeout=10)
+        finished = not reader.is_alive()
+        writer.rollback()
+    reader.join()
+    assert finished, "a read waited for the writer"
+    assert outcome == [200]

@@ -139,3 +139,12 @@ def test_pages(client: TestClient, readonly_headers: Headers, movements: dict[st
     page = client.get(URL, headers=readonly_headers, params={"per_page": 4, "page": 2}).json()
     assert (page["total"], page["page"], page["per_page"]) == (6, 2, 4)
     assert page["items"] == everything[4:]
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_times_that_leave_the_calendar_in_utc_are_422(
+    client: TestClient, readonly_headers: Headers, moment: str
+) -> None:
+    response = client.get("/api/pos/ledger", params={"since": moment}, headers=readonly_headers)
+    assert response.status_code == 422
+    assert "out of range" in response.json()["detail"]

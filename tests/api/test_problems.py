@@ -150,3 +150,23 @@ def test_a_domain_error_after_a_write_rolls_the_write_back(
 
     assert body["reason"] == "test"
     assert branch_count(sessions) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/pos/product-codes",
+            {"sku": "B-1", "name": "Bool", "price_cents": True, "currency": "EUR"},
+            "price_cents",
+        ),
+        ("/api/pos/stock/receive", {"sku": "B-1", "branch_id": 1, "quantity": True}, "quantity"),
+    ],
+)
+def test_true_or_false_is_no_number(
+    client: TestClient, admin_headers: Headers, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = client.post(path, headers=admin_headers, json=body)
+    details = problem(response, 422)
+    assert [error["loc"][-1] for error in details["errors"]] == [field]
+    assert "not true or false" in details["errors"][0]["msg"]

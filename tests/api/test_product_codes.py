@@ -95,6 +95,19 @@ def test_search_matches_sku_name_barcode_and_brand(
     assert search(q="nothing like it") == []
 
 
+def test_search_text_is_literal_not_a_pattern(client: TestClient, staff_headers: Headers) -> None:
+    create(client, staff_headers, "A_1", name="Fifty % off")
+    create(client, staff_headers, "AB1", name="Full price")
+    create(client, staff_headers, "C\\D", name="Backslash")
+
+    def search(q: str) -> list[str]:
+        return skus(client.get(URL, headers=staff_headers, params={"q": q}).json())
+
+    assert search("%") == ["A_1"]
+    assert search("a_") == ["A_1"]
+    assert search("\\") == ["C\\D"]
+
+
 def test_pagination_reports_total_and_slices_in_sku_order(
     client: TestClient, staff_headers: Headers
 ) -> None:

@@ -28,7 +28,7 @@ from stockbridge.db.models import (
     StockLedgerEntry,
 )
 from stockbridge.demo import is_empty, seed_demo_data
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, RunMain
 
 
 def ledger_sums(session: Session) -> dict[int, tuple[int, int]]:
@@ -183,9 +183,13 @@ def test_demo_keep_reuses_the_data_and_fresh_starts_again(
 
 
 def test_serve_listens_where_the_settings_say_unless_told_otherwise(
-    invoke: Invoke, served: ServeRecorder
+    invoke: Invoke, served: ServeRecorder, database_url: str
 ) -> None:
-    env = {"STOCKBRIDGE_HOST": "0.0.0.0", "STOCKBRIDGE_PORT": "9123"}
+    env = {
+        "STOCKBRIDGE_HOST": "0.0.0.0",
+        "STOCKBRIDGE_PORT": "9123",
+        "STOCKBRIDGE_DATABASE_URL": database_url,
+    }
 
     assert invoke("serve", env=env).exit_code == 0
     assert invoke("serve", "--host", "127.0.0.2", "--port", "9000", env=env).exit_code == 0
@@ -194,3 +198,17 @@ def test_serve_listens_where_the_settings_say_unless_told_otherwise(
     assert (first["host"], first["port"]) == ("0.0.0.0", 9123)
     assert (second["host"], second["port"]) == ("127.0.0.2", 9000)
     assert first["app"]["settings"].port == 9123
+
+
+def test_serve_refuses_a_database_without_the_current_schema(
+    run_main: RunMain, served: ServeRecorder, tmp_path: Path
+) -> None:
+    env = {"STOCKBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'never-upgraded.db'}"}
+
+    outcome = run_main("serve", env=env)
+
+    assert outcome.code == 1
+    assert outcome.stderr.strip() == (
+        "error: the database schema is missing or out of date: run `stockbridge db upgrade` first"
+    )
+    assert served.runs == []

@@ -53,6 +53,22 @@ def test_idempotency_keys_are_unique_constraints(engine: Engine) -> None:
     assert ("channel_id", "external_id") in unique_sets("ecom_orders")
     assert ("channel_id", "delivery_id") in unique_sets("ecom_webhook_logs")
     assert ("product_code_id", "branch_id", "condition") in unique_sets("product_code_versions")
+    assert ("ecom_order_id", "external_item_id") in unique_sets("ecom_order_items")
+    assert ("ecom_order_id", "external_rma_id") in unique_sets("ecom_returns")
+
+
+def test_one_product_condition_has_at_most_one_listing_hence_one_publication_per_channel(
+    engine: Engine,
+) -> None:
+    inspector = inspect(engine)
+    listing_keys = {
+        tuple(c["column_names"]) for c in inspector.get_unique_constraints("ecom_listings")
+    }
+    publication_keys = {
+        tuple(c["column_names"]) for c in inspector.get_unique_constraints("ecom_listing_channels")
+    }
+    assert ("product_code_id", "condition") in listing_keys
+    assert ("listing_id", "channel_id") in publication_keys
 
 
 def test_downgrade_to_base_and_upgrade_again(backend: str, tmp_path: Path) -> None:

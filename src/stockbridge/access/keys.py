@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import ApiKey, Role
@@ -37,6 +37,7 @@ class Principal:
     key_id: int
     name: str
     role: Role
+    use_unrecorded: bool = False
 
     @property
     def actor(self) -> str:
@@ -64,7 +65,11 @@ def create_key(session: Session, *, name: str, role: Role) -> IssuedKey:
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
-    """The principal for a presented key, or None if it is unknown, malformed or revoked."""
+    """The principal for a presented key, or None if it is unknown, malformed or revoked.
+
+    Reads only: recording the use is :func:`record_key_use`, which the caller runs where
+    a write is allowed.
+    """
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
@@ -73,10 +78,22 @@ def authenticate(session: Session, secret: str) -> Principal | None:
         return None
     if not hmac.compare_digest(key.key_hash, _digest(secret)):
         return None
+    stale = key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_RESOLUTION
+    return Principal(key.id, key.name, key.role, use_unrecorded=stale)
+
+
+def record_key_use(session: Session, key_id: int) -> None:
+    """Set ``last_used_at`` (to a resolution of a minute: not a write on every request)."""
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
-    return Principal(key.id, key.name, key.role)
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def list_keys(session: Session) -> list[ApiKey]:

@@ -9,17 +9,22 @@ error answer, never a success the database did not keep.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.access.keys import Principal, authenticate
+from stockbridge.access.keys import Principal, authenticate, record_key_use
 from stockbridge.api.problems import Forbidden, NotAuthenticated
+from stockbridge.db.engine import mark_no_wait, mark_read_only
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+logger = logging.getLogger(__name__)
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -31,6 +36,8 @@ bearer_scheme = HTTPBearer(
 def get_session(request: Request) -> Iterator[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     with factory() as session, session.begin():
+        if request.method in READ_METHODS:
+            mark_read_only(session)
         yield session
 
 
@@ -38,6 +45,7 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -46,7 +54,29 @@ def current_principal(
     principal = authenticate(session, credentials.credentials)
     if principal is None:
         raise NotAuthenticated("the API key is unknown or revoked")
+    if principal.use_unrecorded:
+        _record_use(request, session, principal.key_id)
     return principal
+
+
+def _record_use(request: Request, session: Session, key_id: int) -> None:
+    """Note when a key was last used, without making reads wait for writers.
+
+    A writing request records it in its own transaction; a reading one in a short
+    transaction of its own that gives up at once if a writer holds the lock: it is
+    bookkeeping, and a read must neither fail nor queue behind a writer for it.
+    """
+    if request.method not in READ_METHODS:
+        record_key_use(session, key_id)
+        return
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    try:
+        with factory() as own:
+            mark_no_wait(own)
+            record_key_use(own, key_id)
+            own.commit()
+    except OperationalError:
+        logger.info("API key %s: last use not recorded, the database is busy", key_id)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

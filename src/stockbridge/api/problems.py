@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockbridge.errors import StockbridgeError
@@ -152,6 +152,19 @@ def _data_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    # SQLite busy past its timeout, or PostgreSQL unreachable: worth retrying, not a bug.
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return problem_response(
+        request,
+        status=503,
+        title="Service unavailable",
+        detail="the database is busy or cannot be reached; try again shortly",
+        type_=PROBLEM_TYPE_PREFIX + "service-unavailable",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
@@ -169,6 +182,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

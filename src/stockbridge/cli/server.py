@@ -20,7 +20,13 @@ from stockbridge.api.app import create_app
 from stockbridge.db import migrate
 from stockbridge.db.engine import make_engine, make_session_factory, transaction
 from stockbridge.db.models import Role
+from stockbridge.errors import StockbridgeError
 from stockbridge.settings import get_settings
+
+
+class SchemaNotCurrent(StockbridgeError):
+    title = "Database schema not current"
+
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on [default: STOCKBRIDGE_HOST]")]
 Port = Annotated[
@@ -30,12 +36,28 @@ Port = Annotated[
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every schema check at INFO; only its warnings concern an operator.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _require_current_schema(database_url: str) -> None:
+    """Refuse to serve a database whose schema is missing or behind: every call would fail."""
+    engine = make_engine(database_url)
+    try:
+        current = migrate.schema_is_current(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        raise SchemaNotCurrent(
+            "the database schema is missing or out of date: run `stockbridge db upgrade` first"
+        )
 
 
 def serve(host: Host = None, port: Port = None) -> None:
     """Run the API server (uvicorn) with the configured database."""
     settings = get_settings()
     _configure_logging(settings.log_level)
+    _require_current_schema(settings.database_url)
     uvicorn.run(
         create_app(settings=settings),
         host=host or settings.host,

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # An installed wheel carries the scripts inside the package; a checkout keeps them at its root.
@@ -29,3 +32,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration (False for an empty database)."""
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

@@ -205,13 +205,20 @@ def search_product_codes(
 ) -> Page[ProductCode]:
     conditions: list[ColumnElement[bool]] = []
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
+        # The search text is literal: % and _ in it are not wildcards.
+        literal = filters.q.strip().lower().replace("\\", "\\\\")
+        pattern = "%" + literal.replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(
             or_(
-                func.lower(ProductCode.sku).like(pattern),
-                func.lower(ProductCode.name).like(pattern),
-                func.lower(func.coalesce(ProductCode.barcode, "")).like(pattern),
-                func.lower(func.coalesce(ProductCode.brand, "")).like(pattern),
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        ProductCode.sku,
+                        ProductCode.name,
+                        func.coalesce(ProductCode.barcode, ""),
+                        func.coalesce(ProductCode.brand, ""),
+                    )
+                )
             )
         )
     if filters.brand:

@@ -138,6 +138,7 @@ def _move(
     ).one()
     set_committed_value(version, "qty_on_hand", new_on_hand)
     set_committed_value(version, "qty_reserved", new_reserved)
+    set_committed_value(version, "updated_at", now)
     session.execute(
         _WRITE_LEDGER,
         {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, joinedload
@@ -76,9 +76,13 @@ def _conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
 
 
 def _aware(moment: datetime) -> datetime:
+    """The moment in UTC; refused if naive or outside the years a UTC datetime can hold."""
     if moment.tzinfo is None:
         raise InvalidInput("since and until must carry a time zone")
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(f"{moment.isoformat()} is out of range once moved to UTC") from None
 
 
 def search_ledger(

@@ -40,14 +40,13 @@ from stockbridge.errors import Conflict, InsufficientStock, InvalidInput, NotFou
 from stockbridge.pos import catalog, inventory
 from stockbridge.pos.catalog import Page, paginate
 from stockbridge.pos.money import validate_currency
-from stockbridge.pos.schemas import Quantity, RowId, Sku
+from stockbridge.pos.schemas import Cents, Quantity, RowId, Sku, WholeNumber
 
 ORDER_NUMBER_PREFIX = "POS-"
 LEDGER_REFERENCE_TYPE = "pos_order"
 # Keeps every total far inside a signed 64-bit column (10^13 major units at 2 decimals).
 MAX_TOTAL_CENTS = 10**15
 
-Cents = Annotated[int, Field(ge=0, le=10**13)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -76,7 +75,7 @@ class SaleLineCreate(_Input):
 
 class SalePaymentCreate(_Input):
     method: PaymentMethod
-    amount_cents: Annotated[int, Field(gt=0, le=MAX_TOTAL_CENTS)]
+    amount_cents: Annotated[int, WholeNumber, Field(gt=0, le=MAX_TOTAL_CENTS)]
     currency: CurrencyCode | None = Field(None, description="Default: the sale's currency.")
     reference: ShortText | None = Field(
         None, description="Card terminal receipt, voucher code, ..."

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from stockbridge.errors import InvalidInput
 from stockbridge.pos.money import validate_currency
@@ -13,8 +20,21 @@ from stockbridge.pos.money import validate_currency
 # the driver (SQLite refuses ints beyond 64 bits) and a movement stays far inside the
 # 32-bit quantity columns.
 MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+def _refuse_booleans(value: object) -> object:
+    # pydantic reads true as 1: a quantity or a price of `true` is a client bug to report.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+WholeNumber = BeforeValidator(_refuse_booleans)
+RowId = Annotated[int, WholeNumber, Field(ge=1, le=MAX_ROW_ID)]
+Quantity = Annotated[int, WholeNumber, Field(ge=1, le=1_000_000)]
+Count = Annotated[int, WholeNumber, Field(ge=0, le=1_000_000)]
+Cents = Annotated[int, WholeNumber, Field(ge=0, le=10**13)]
+Grams = Annotated[int, WholeNumber, Field(ge=0, le=10**8)]
 
 Sku = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
@@ -53,9 +73,9 @@ class ProductCodeFields(_Input):
     category: Category = None
     barcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     attributes: dict[str, Any] | None = None
-    price_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
+    price_cents: Cents | None = None
     currency: str | None = None
-    weight_grams: Annotated[int, Field(ge=0, le=10**8)] | None = None
+    weight_grams: Grams | None = None
     active: bool | None = None
 
     @field_validator("currency")
@@ -73,7 +93,7 @@ class ProductCodeFields(_Input):
 class ProductCodeCreate(ProductCodeFields):
     sku: Sku
     name: Name
-    price_cents: Annotated[int, Field(ge=0, le=10**13)]
+    price_cents: Cents
     currency: str
 
 
@@ -82,5 +102,5 @@ class ProductCodeUpdate(ProductCodeFields):
 
 
 class VersionUpdate(_Input):
-    price_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
-    cost_cents: Annotated[int, Field(ge=0, le=10**13)] | None = None
+    price_cents: Cents | None = None
+    cost_cents: Cents | None = None

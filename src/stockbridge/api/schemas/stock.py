@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from stockbridge.api.schemas.catalog import VersionPublic
 from stockbridge.db.models import Condition
-from stockbridge.pos.schemas import Quantity, RowId, Sku
+from stockbridge.pos.schemas import Count, Quantity, RowId, Sku
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -35,7 +35,7 @@ class StockReceive(_StockInput):
 
 class StockAdjust(_StockInput):
     version_id: RowId
-    counted: Annotated[int, Field(ge=0, le=1_000_000, description="Units counted on the shelf.")]
+    counted: Annotated[Count, Field(description="Units counted on the shelf.")]
     reason: Reason
 
 

@@ -207,7 +207,9 @@ class EcomListing(Timestamped, Base):
     __tablename__ = "ecom_listings"
     __table_args__ = (
         CheckConstraint("price_cents IS NULL OR price_cents >= 0", name="price_not_negative"),
-        Index(None, "product_code_id"),
+        # One listing per product code and condition: two listings of the same stock on
+        # one channel would each offer all of it, and the same units could sell twice.
+        UniqueConstraint("product_code_id", "condition"),
         Index(None, "status"),
     )
 
@@ -328,7 +330,8 @@ class EcomOrderItem(Base):
             "quantity_allocated >= 0 AND quantity_allocated <= quantity",
             name="allocated_within_quantity",
         ),
-        Index(None, "ecom_order_id"),
+        # Re-importing an order updates its lines, never adds twins.
+        UniqueConstraint("ecom_order_id", "external_item_id"),
         Index(None, "allocated_version_id"),
         Index(None, "sku"),
     )
@@ -373,8 +376,8 @@ class EcomReturn(Timestamped, Base):
     __tablename__ = "ecom_returns"
     __table_args__ = (
         CheckConstraint("refund_cents >= 0", name="refund_not_negative"),
+        UniqueConstraint("ecom_order_id", "external_rma_id"),
         Index(None, "status"),
-        Index(None, "ecom_order_id"),
         Index(None, "external_rma_id"),
     )
 

@@ -1,0 +1,1 @@
+"""Marketplace-facing business logic, provider-agnostic: listings, orders, returns."""
