@@ -239,16 +239,13 @@ def search_product_codes(
             )
         has_stock = exists(stocked)
         conditions.append(has_stock if filters.in_stock is not False else ~has_stock)
-    total = session.scalar(select(func.count()).select_from(ProductCode).where(*conditions)) or 0
-    items = session.scalars(
+    query = (
         select(ProductCode)
         .where(*conditions)
         .options(selectinload(ProductCode.versions))
         .order_by(ProductCode.sku)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(list(items), total, page, per_page)
+    )
+    return paginate(session, query, page=page, per_page=per_page)
 
 
 def get_version(session: Session, version_id: int) -> ProductCodeVersion:

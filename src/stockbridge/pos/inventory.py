@@ -228,19 +228,49 @@ def receive(
 ) -> ProductCodeVersion:
     """Goods arrive: on hand rises."""
     _positive(quantity)
+    return _add_on_hand(session, version_id, quantity, LedgerReason.RECEIVE, actor, reference, note)
+
+
+def _add_on_hand(
+    session: Session,
+    version_id: int,
+    quantity: int,
+    reason: LedgerReason,
+    actor: str,
+    reference: Reference | None,
+    note: str | None,
+) -> ProductCodeVersion:
     version = _lock_one(session, version_id)
     _move(
         session,
         version,
         on_hand=quantity,
         reserved=0,
-        reason=LedgerReason.RECEIVE,
+        reason=reason,
         actor=actor,
         reference=reference,
         note=note,
     )
     _finish(session, [version])
     return version
+
+
+def receive_into(
+    session: Session,
+    *,
+    product_code_id: int,
+    branch_id: int,
+    condition: Condition,
+    quantity: int,
+    actor: str,
+    note: str | None = None,
+) -> ProductCodeVersion:
+    """Goods arrive for a product, branch and condition; the version is made if it is new."""
+    _positive(quantity)
+    version_id = ensure_version(
+        session, product_code_id=product_code_id, branch_id=branch_id, condition=condition
+    )
+    return receive(session, version_id, quantity, actor=actor, note=note)
 
 
 def adjust_to_count(
@@ -435,19 +465,7 @@ def restock(
     version_id = ensure_version(
         session, product_code_id=product_code_id, branch_id=branch_id, condition=condition
     )
-    version = _lock_one(session, version_id)
-    _move(
-        session,
-        version,
-        on_hand=quantity,
-        reserved=0,
-        reason=LedgerReason.RETURN,
-        actor=actor,
-        reference=reference,
-        note=note,
-    )
-    _finish(session, [version])
-    return version
+    return _add_on_hand(session, version_id, quantity, LedgerReason.RETURN, actor, reference, note)
 
 
 def write_off(

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,7 +40,7 @@ from stockbridge.errors import Conflict, InsufficientStock, InvalidInput, NotFou
 from stockbridge.pos import catalog, inventory
 from stockbridge.pos.catalog import Page, paginate
 from stockbridge.pos.money import validate_currency
-from stockbridge.pos.schemas import Cents, Quantity, RowId, Sku, WholeNumber
+from stockbridge.pos.schemas import Cents, InputModel, Quantity, RowId, Sku, WholeNumber
 
 ORDER_NUMBER_PREFIX = "POS-"
 LEDGER_REFERENCE_TYPE = "pos_order"
@@ -54,11 +54,7 @@ Email = Annotated[
 CurrencyCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{3}$")]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SaleLineCreate(_Input):
+class SaleLineCreate(InputModel):
     sku: Sku | None = Field(None, description="Sells the NEW-condition version in the branch.")
     version_id: RowId | None = Field(None, description="A version of the sale's branch.")
     quantity: Quantity
@@ -73,7 +69,7 @@ class SaleLineCreate(_Input):
         return self
 
 
-class SalePaymentCreate(_Input):
+class SalePaymentCreate(InputModel):
     method: PaymentMethod
     amount_cents: Annotated[int, WholeNumber, Field(gt=0, le=MAX_TOTAL_CENTS)]
     currency: CurrencyCode | None = Field(None, description="Default: the sale's currency.")
@@ -88,7 +84,7 @@ class SalePaymentCreate(_Input):
         return self
 
 
-class SaleCreate(_Input):
+class SaleCreate(InputModel):
     branch_id: RowId
     lines: list[SaleLineCreate] = Field(min_length=1, max_length=500)
     payments: list[SalePaymentCreate] = Field(default_factory=list, max_length=20)

@@ -44,11 +44,13 @@ Brand = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
 
 
-class _Input(BaseModel):
+class InputModel(BaseModel):
+    """Base of every input schema: unknown fields are refused, not silently dropped."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class BranchCreate(_Input):
+class BranchCreate(InputModel):
     code: Annotated[
         str,
         StringConstraints(
@@ -60,13 +62,13 @@ class BranchCreate(_Input):
     active: bool = True
 
 
-class BranchUpdate(_Input):
+class BranchUpdate(InputModel):
     name: Name | None = None
     address: dict[str, Any] | None = None
     active: bool | None = None
 
 
-class ProductCodeFields(_Input):
+class ProductCodeFields(InputModel):
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     brand: Brand = None
@@ -101,6 +103,6 @@ class ProductCodeUpdate(ProductCodeFields):
     """Only the fields given change."""
 
 
-class VersionUpdate(_Input):
+class VersionUpdate(InputModel):
     price_cents: Cents | None = None
     cost_cents: Cents | None = None

@@ -31,11 +31,14 @@ router = APIRouter(prefix="/stock", tags=["stock"])
 )
 def receive(session: SessionDep, principal: WriterPrincipal, body: StockReceive) -> VersionPublic:
     product = catalog.find_product_code(session, product_code_id=body.product_code_id, sku=body.sku)
-    version_id = inventory.ensure_version(
-        session, product_code_id=product.id, branch_id=body.branch_id, condition=body.condition
-    )
-    version = inventory.receive(
-        session, version_id, body.quantity, actor=principal.actor, note=body.note
+    version = inventory.receive_into(
+        session,
+        product_code_id=product.id,
+        branch_id=body.branch_id,
+        condition=body.condition,
+        quantity=body.quantity,
+        actor=principal.actor,
+        note=body.note,
     )
     return VersionPublic.model_validate(version)
 

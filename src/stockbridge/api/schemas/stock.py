@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from stockbridge.api.schemas.catalog import VersionPublic
 from stockbridge.db.models import Condition
-from stockbridge.pos.schemas import Count, Quantity, RowId, Sku
+from stockbridge.pos.schemas import Count, InputModel, Quantity, RowId, Sku
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
-class _StockInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StockReceive(_StockInput):
+class StockReceive(InputModel):
     product_code_id: RowId | None = Field(None, description="The product code, or give sku.")
     sku: Sku | None = Field(None, description="The product code's SKU, or give product_code_id.")
     branch_id: RowId
@@ -33,19 +29,19 @@ class StockReceive(_StockInput):
         return self
 
 
-class StockAdjust(_StockInput):
+class StockAdjust(InputModel):
     version_id: RowId
     counted: Annotated[Count, Field(description="Units counted on the shelf.")]
     reason: Reason
 
 
-class StockTransfer(_StockInput):
+class StockTransfer(InputModel):
     version_id: RowId = Field(description="The version stock leaves.")
     to_branch_id: RowId
     quantity: Quantity
 
 
-class StockWriteOff(_StockInput):
+class StockWriteOff(InputModel):
     version_id: RowId
     quantity: Quantity
     reason: Reason
