@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from stockbridge.cli.db import db_app
 from stockbridge.cli.imports import import_app
 from stockbridge.cli.keys import keys_app
+from stockbridge.cli.sandbox import sandbox_app
 from stockbridge.cli.server import demo, serve
 from stockbridge.cli.stock import stock_app
 from stockbridge.errors import ConfigurationError, StockbridgeError
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(stock_app, name="stock")
+app.add_typer(sandbox_app, name="sandbox")
 app.command()(serve)
 app.command()(demo)
 

@@ -1,0 +1,62 @@
+"""``stockbridge sandbox ebay|shopify``: run a marketplace simulator over HTTP.
+
+The simulators stand in for eBay and Shopify wherever the real ones cannot be reached:
+in tests, in the demo, and on a shop owner's machine before any marketplace account
+exists. ``docs/sandbox.md`` shows how to drive them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from stockbridge.sandbox.ebay.app import create_app as create_ebay_app
+from stockbridge.sandbox.ebay.config import EbaySandboxConfig
+from stockbridge.sandbox.shopify.app import create_app as create_shopify_app
+from stockbridge.sandbox.shopify.config import ShopifySandboxConfig
+
+sandbox_app = typer.Typer(
+    help="Run a marketplace simulator (eBay, Shopify) over HTTP.", no_args_is_help=True
+)
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+State = Annotated[
+    Path | None,
+    typer.Option(
+        "--state", help="JSON file the sandbox loads at start and saves after each change."
+    ),
+]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+
+
+@sandbox_app.command("ebay")
+def ebay(
+    port: Port = 8101,
+    host: Host = "127.0.0.1",
+    state: State = None,
+) -> None:
+    """The eBay sandbox: OAuth and the Sell Inventory API."""
+    config = replace(EbaySandboxConfig(), state_file=state)
+    console = Console()
+    console.print(f"eBay sandbox on http://{host}:{port}")
+    console.print(f"  OAuth client id / secret: {config.client_id} / {config.client_secret}")
+    uvicorn.run(create_ebay_app(config), host=host, port=port)
+
+
+@sandbox_app.command("shopify")
+def shopify(
+    port: Port = 8102,
+    host: Host = "127.0.0.1",
+    state: State = None,
+) -> None:
+    """The Shopify sandbox: the GraphQL Admin API (2025-10) of one shop."""
+    config = replace(ShopifySandboxConfig(), state_file=state)
+    console = Console()
+    console.print(f"Shopify sandbox on http://{host}:{port}/admin/api/2025-10/graphql.json")
+    console.print(f"  X-Shopify-Access-Token: {', '.join(sorted(config.access_tokens))}")
+    uvicorn.run(create_shopify_app(config), host=host, port=port)

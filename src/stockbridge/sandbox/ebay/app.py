@@ -1,0 +1,78 @@
+"""Builds the eBay sandbox ASGI app: routes, error rendering, control API, contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from stockbridge.sandbox.control import SandboxControl, SandboxMiddleware, control_router
+from stockbridge.sandbox.ebay import errors, inventory, locations, oauth, offers
+from stockbridge.sandbox.ebay.config import EbaySandboxConfig
+from stockbridge.sandbox.ebay.context import EbaySandbox
+from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
+from stockbridge.sandbox.ebay.errors import EbayError, OAuthError
+from stockbridge.sandbox.ebay.state import EbayStore
+
+#: The marketplace routes, in the order they are matched.
+ROUTERS = (oauth.router, inventory.router, offers.router, locations.router)
+
+
+def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
+    """A fresh sandbox; its state is loaded from ``config.state_file`` when that exists."""
+    config = config or EbaySandboxConfig()
+    store = EbayStore(config.state_file)
+    violations = ContractViolations()
+
+    def snapshot() -> dict[str, Any]:
+        return {**store.snapshot(), "contract_violations": violations.peek()}
+
+    control = SandboxControl(snapshot=snapshot, reset=store.reset, error_body=errors.fault_body)
+    app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
+    app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(control_router(control))
+    _add_error_handlers(app)
+
+    # Added innermost first: faults and the call log see every call, contracts only
+    # what the faults let through.
+    if config.inventory_spec is not None:
+        app.add_middleware(
+            ContractMiddleware, spec_path=config.inventory_spec, violations=violations
+        )
+    app.add_middleware(SandboxMiddleware, control=control)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def ebay_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, EbayError)
+        return JSONResponse(error.body(), status_code=error.status)
+
+    async def oauth_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, OAuthError)
+        return JSONResponse(error.body(), status_code=error.status)
+
+    async def invalid_request(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        answer = errors.invalid_value(where or "request", str(first.get("msg", "")))
+        return JSONResponse(answer.body(), status_code=answer.status)
+
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        # Only routing raises HTTPException here (handlers raise EbayError): the call is
+        # one the sandbox does not serve. Say so plainly rather than fake eBay's answer.
+        assert isinstance(error, HTTPException)
+        answer = errors.not_implemented(f"{request.method} {request.url.path}")
+        return JSONResponse(answer.body(), status_code=answer.status)
+
+    app.add_exception_handler(EbayError, ebay_error)
+    app.add_exception_handler(OAuthError, oauth_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)

@@ -1,0 +1,46 @@
+"""Settings of one eBay sandbox instance (credentials, token lifetimes, budgets, files)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Names a directory laid out like ``../shared/ref``; turns live contract validation on.
+CONTRACTS_ENV = "STOCKBRIDGE_SANDBOX_CONTRACTS"
+#: Inside the contracts directory.
+INVENTORY_SPEC = Path("ebay") / "oas3-api-docs" / "sell_inventory_v1_oas3.json"
+
+
+def contracts_dir_from_env() -> Path | None:
+    value = os.environ.get(CONTRACTS_ENV, "").strip()
+    return Path(value) if value else None
+
+
+@dataclass(frozen=True)
+class EbaySandboxConfig:
+    """One sandbox's settings; every field has a default that works for the demo.
+
+    ``clock`` returns seconds since the epoch; tests pass a fake one to expire tokens
+    without waiting. ``contracts_dir`` defaults to ``$STOCKBRIDGE_SANDBOX_CONTRACTS``.
+    """
+
+    client_id: str = "stockbridge-sandbox-client"
+    client_secret: str = "stockbridge-sandbox-secret"
+    #: eBay's figures: user access token 2 h, refresh token about 18 months.
+    access_token_ttl: int = 7200
+    refresh_token_ttl: int = 47_304_000
+    #: eBay's authorization codes live 299 s.
+    auth_code_ttl: int = 299
+    #: Inventory calls allowed per access token; None means no limit.
+    calls_per_token: int | None = None
+    #: Where state is kept between runs; None keeps it in memory only.
+    state_file: Path | None = None
+    contracts_dir: Path | None = field(default_factory=contracts_dir_from_env)
+    clock: Callable[[], float] = time.time
+
+    @property
+    def inventory_spec(self) -> Path | None:
+        return self.contracts_dir / INVENTORY_SPEC if self.contracts_dir else None
