@@ -12,7 +12,6 @@ import base64
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,10 +24,9 @@ from stockbridge.sandbox.ebay.config import CONTRACTS_ENV
 from stockbridge.sandbox.ebay.context import EbaySandbox
 from stockbridge.sandbox.ebay.contracts import ContractViolations
 from stockbridge.sandbox.ebay.oauth import SELL_INVENTORY
+from tests.sandbox.contracts import CONTRACTS_DIR
 from tests.sandbox.servers import serve_in_thread
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-CONTRACTS_DIR = REPO_ROOT.parent / "shared" / "ref"
 CLIENT_ID = "test-client"
 CLIENT_SECRET = "test-secret"
 REDIRECT_URI = "https://stockbridge.example/ebay/callback"

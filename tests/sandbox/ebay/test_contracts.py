@@ -13,13 +13,12 @@ from fastapi.responses import JSONResponse
 from stockbridge.sandbox.ebay import EbaySandboxConfig
 from stockbridge.sandbox.ebay.config import CONTRACTS_ENV, INVENTORY_SPEC
 from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
+from tests.sandbox.contracts import CONTRACTS_DIR
 from tests.sandbox.ebay import payloads
-from tests.sandbox.ebay.conftest import CONTRACTS_DIR, EbayHarness, StartSandbox
+from tests.sandbox.ebay.conftest import EbayHarness, StartSandbox
 from tests.sandbox.servers import serve_in_thread
 
-needs_contracts = pytest.mark.skipif(
-    not (CONTRACTS_DIR / INVENTORY_SPEC).is_file(), reason="official eBay files not beside repo"
-)
+needs_contracts = pytest.mark.usefixtures("official_contracts")
 
 
 def spec_forbidden_item() -> dict[str, Any]:

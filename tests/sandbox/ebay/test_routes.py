@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from stockbridge.sandbox.ebay.app import ROUTERS
 from stockbridge.sandbox.ebay.config import INVENTORY_SPEC
 from stockbridge.sandbox.ebay.inventory import BASE_PATH
-from tests.sandbox.ebay.conftest import CONTRACTS_DIR, REPO_ROOT
+from tests.sandbox.contracts import CONTRACTS_DIR, REPO_ROOT
 
 DOCS = REPO_ROOT / "docs" / "sandbox.md"
 
@@ -31,7 +31,7 @@ def served_operations() -> dict[str, tuple[str, str]]:
     return served
 
 
-@pytest.mark.skipif(not (CONTRACTS_DIR / INVENTORY_SPEC).is_file(), reason="no official file")
+@pytest.mark.usefixtures("official_contracts")
 def test_routes_are_official_operations() -> None:
     document: dict[str, Any] = json.loads((CONTRACTS_DIR / INVENTORY_SPEC).read_text())
     official = {

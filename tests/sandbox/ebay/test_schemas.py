@@ -14,11 +14,9 @@ import pytest
 
 from stockbridge.sandbox.ebay.config import INVENTORY_SPEC
 from stockbridge.sandbox.ebay.schemas import ALL_MODELS, EbayModel
-from tests.sandbox.ebay.conftest import CONTRACTS_DIR
+from tests.sandbox.contracts import CONTRACTS_DIR
 
-pytestmark = pytest.mark.skipif(
-    not (CONTRACTS_DIR / INVENTORY_SPEC).is_file(), reason="official eBay files not beside repo"
-)
+pytestmark = pytest.mark.usefixtures("official_contracts")
 
 
 @cache

@@ -1,16 +1,14 @@
 """Proof that our Shopify SDL is true to Shopify's official Admin schema.
 
 Reads the official schema from ``../shared/ref`` beside the repository (never copied
-into it). The tests depend on that file on purpose: if it is missing they fail with a
-message saying where it was looked for, rather than skip and prove nothing.
+into it). Without that file the tests that need it fail in CI and are skipped elsewhere,
+naming where it was looked for (``tests/sandbox/contracts.py``).
 
 ``validate_against_official`` is for any test holding a GraphQL document meant for
 Shopify (the sandbox's own tests, later the Shopify adapter's document tests).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from graphql import (
     GraphQLArgument,
@@ -33,19 +31,11 @@ from stockbridge.sandbox.shopify.contract import (
     load_official_schema,
     official_errors,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-#: The official contracts live beside the repository, not in it (DESIGN.md section 6).
-CONTRACTS_DIR = REPO_ROOT.parent / "shared" / "ref"
+from tests.sandbox.contracts import CONTRACTS_DIR, require_contracts
 
 
 def official_schema() -> GraphQLSchema:
-    path = CONTRACTS_DIR / OFFICIAL_SCHEMA_FILE
-    if not path.is_file():
-        raise AssertionError(
-            f"Shopify's official Admin schema is missing: expected {path}. The Shopify "
-            "contract tests need ../shared/ref beside the repository."
-        )
+    require_contracts(CONTRACTS_DIR / OFFICIAL_SCHEMA_FILE)
     return load_official_schema(CONTRACTS_DIR)
 
 

@@ -7,7 +7,7 @@ import re
 from graphql import GraphQLObjectType
 
 from stockbridge.sandbox.shopify.graph import sandbox_schema
-from tests.sandbox.shopify.contract import REPO_ROOT
+from tests.sandbox.contracts import REPO_ROOT
 
 ROW = re.compile(r"^\| `(\w+)` \| (.+) \|$")
 
