@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -129,40 +130,51 @@ def _http_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _integrity_error(request: Request, error: Exception) -> JSONResponse:
-    # A race past a service's own duplicate check ends here; the SQL stays in the log.
-    logger.warning("integrity error on %s %s: %s", request.method, request.url.path, error)
-    return problem_response(
-        request,
-        status=409,
-        title="Conflict",
-        detail="the change conflicts with data already stored; reload and try again",
-        type_=PROBLEM_TYPE_PREFIX + "conflict",
-    )
+@dataclass(frozen=True)
+class DatabaseProblem:
+    """The fixed answer to one kind of database error; the error itself goes to the log."""
+
+    status: int
+    title: str
+    detail: str
+    slug: str
+    headers: dict[str, str] | None = None
+
+    def __call__(self, request: Request, error: Exception) -> JSONResponse:
+        logger.warning("%s on %s %s: %s", self.slug, request.method, request.url.path, error)
+        return problem_response(
+            request,
+            status=self.status,
+            title=self.title,
+            detail=self.detail,
+            type_=PROBLEM_TYPE_PREFIX + self.slug,
+            headers=self.headers,
+        )
 
 
-def _data_error(request: Request, error: Exception) -> JSONResponse:
-    logger.warning("data error on %s %s: %s", request.method, request.url.path, error)
-    return problem_response(
-        request,
-        status=422,
-        title="Invalid input",
-        detail="a value is out of the range the database can store",
-        type_=PROBLEM_TYPE_PREFIX + "invalid-input",
-    )
-
-
-def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
+DATABASE_PROBLEMS: dict[type[Exception], DatabaseProblem] = {
+    # A race past a service's own duplicate check ends here.
+    IntegrityError: DatabaseProblem(
+        409,
+        "Conflict",
+        "the change conflicts with data already stored; reload and try again",
+        "conflict",
+    ),
+    DataError: DatabaseProblem(
+        422,
+        "Invalid input",
+        "a value is out of the range the database can store",
+        "invalid-input",
+    ),
     # SQLite busy past its timeout, or PostgreSQL unreachable: worth retrying, not a bug.
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-    return problem_response(
-        request,
-        status=503,
-        title="Service unavailable",
-        detail="the database is busy or cannot be reached; try again shortly",
-        type_=PROBLEM_TYPE_PREFIX + "service-unavailable",
+    OperationalError: DatabaseProblem(
+        503,
+        "Service unavailable",
+        "the database is busy or cannot be reached; try again shortly",
+        "service-unavailable",
         headers={"Retry-After": "1"},
-    )
+    ),
+}
 
 
 def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -180,9 +192,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StockbridgeError, _stockbridge_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
+    for error_class, answer in DATABASE_PROBLEMS.items():
+        app.add_exception_handler(error_class, answer)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
