@@ -44,6 +44,7 @@ def toy() -> tuple[FastAPI, SandboxControl, dict[str, int]]:
     def add_widget(widget_id: str, request: Request) -> dict[str, Any]:
         set_operation(request, "addWidget")
         state["widgets"] += 1
+        control.events.publish("widgets/create", {"id": widget_id})
         return {"id": widget_id, "expired": token_expiry_forced(request)}
 
     @app.get("/widgets/{widget_id}")
@@ -96,6 +97,35 @@ def test_state_and_reset(client: httpx.Client) -> None:
     assert client.get("/_sandbox/state").json() == {"widgets": 0}
     assert client.get("/_sandbox/calls").json()["counts"] == {}
     assert client.get("/_sandbox/faults").json() == []
+
+
+def test_events_are_listed_in_order_filtered_by_topic_and_cleared_on_reset(
+    client: httpx.Client,
+) -> None:
+    client.post("/widgets/a")
+    client.post("/widgets/b")
+
+    events = client.get("/_sandbox/events").json()
+    assert [(e["id"], e["topic"], e["payload"]) for e in events] == [
+        (1, "widgets/create", {"id": "a"}),
+        (2, "widgets/create", {"id": "b"}),
+    ]
+    assert client.get("/_sandbox/events", params={"topic": "other"}).json() == []
+
+    client.post("/_sandbox/reset")
+    assert client.get("/_sandbox/events").json() == []
+
+
+def test_a_failing_event_listener_does_not_fail_the_call(
+    toy: tuple[FastAPI, SandboxControl, dict[str, int]], client: httpx.Client
+) -> None:
+    def broken(_: object) -> None:
+        raise RuntimeError("listener down")
+
+    toy[1].events.listen(broken)
+
+    assert client.post("/widgets/a").status_code == 200
+    assert len(client.get("/_sandbox/events").json()) == 1
 
 
 def test_fault_answers_in_the_marketplace_shape_until_cleared(

@@ -7,6 +7,8 @@ benchmarks and the demo can, over HTTP under ``/_sandbox``:
 
 - read the sandbox's state and reset it (``GET /state``, ``POST /reset``);
 - count the calls made per marketplace operation (``GET``/``DELETE /calls``);
+- read the events the sandbox announced (``GET /events``, see events.py), which its
+  webhook or notification deliveries carry;
 - inject faults per route pattern (``POST``/``GET``/``DELETE /faults``): an error status
   at a rate, added latency, a hung connection, or a forced token expiry that the
   sandbox's own auth code reads with :func:`token_expiry_forced`.
@@ -33,6 +35,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from stockbridge.sandbox.events import EventLog
 
 CONTROL_PREFIX = "/_sandbox"
 #: Key in the ASGI scope's ``state`` where a route handler may name its operation.
@@ -229,12 +233,14 @@ class SandboxControl:
     error_body: ErrorBody
     calls: CallLog = field(default_factory=CallLog)
     faults: Faults = field(default_factory=Faults)
+    events: EventLog = field(default_factory=EventLog)
 
     def reset_all(self) -> None:
-        """Back to a fresh start: state, call log and faults."""
+        """Back to a fresh start: state, call log, faults and events."""
         self.reset()
         self.calls.clear()
         self.faults.clear()
+        self.events.clear()
 
 
 def token_expiry_forced(request: Request) -> bool:
@@ -351,6 +357,10 @@ def control_router(control: SandboxControl) -> APIRouter:
     def clear_calls() -> Response:
         control.calls.clear()
         return Response(status_code=204)
+
+    @router.get("/events")
+    def events(topic: str | None = None) -> list[dict[str, Any]]:
+        return [event.as_json() for event in control.events.recent(topic)]
 
     @router.post("/faults", status_code=201)
     def add_fault(rule: FaultRule) -> FaultRule:

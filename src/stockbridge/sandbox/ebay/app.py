@@ -16,6 +16,7 @@ from stockbridge.sandbox.ebay.context import EbaySandbox
 from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
 from stockbridge.sandbox.ebay.errors import EbayError, OAuthError
 from stockbridge.sandbox.ebay.state import EbayStore
+from stockbridge.sandbox.events import EventLog
 
 #: The marketplace routes, in the order they are matched.
 ROUTERS = (oauth.router, inventory.router, offers.router, locations.router)
@@ -30,7 +31,12 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     def snapshot() -> dict[str, Any]:
         return {**store.snapshot(), "contract_violations": violations.peek()}
 
-    control = SandboxControl(snapshot=snapshot, reset=store.reset, error_body=errors.fault_body)
+    control = SandboxControl(
+        snapshot=snapshot,
+        reset=store.reset,
+        error_body=errors.fault_body,
+        events=EventLog(clock=config.clock),
+    )
     app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
     app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
 

@@ -23,6 +23,7 @@ from stockbridge.sandbox.control import (
     set_operation,
     token_expiry_forced,
 )
+from stockbridge.sandbox.events import EventLog
 from stockbridge.sandbox.shopify.config import API_VERSION, ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations, load_official_schema
@@ -64,6 +65,7 @@ class ShopifySandbox:
             snapshot=self.snapshot,
             reset=self.reset,
             error_body=shopify_error_body,
+            events=EventLog(clock=config.clock),
         )
 
     @property
