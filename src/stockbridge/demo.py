@@ -17,9 +17,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import Branch, Condition, ProductCode, StockLedgerEntry
+from stockbridge.money import to_minor_units
 from stockbridge.pos import catalog, inventory
 from stockbridge.pos.inventory import Reference, SaleLine
-from stockbridge.pos.money import to_minor_units
 from stockbridge.pos.schemas import BranchCreate, ProductCodeCreate, VersionUpdate
 
 DEMO_DATABASE = Path("var/demo.db")

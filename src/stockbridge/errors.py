@@ -6,6 +6,7 @@ one-line message with a non-zero exit code.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 
@@ -55,3 +56,41 @@ class InvalidStockOperation(Conflict):
     """A stock operation that is well-formed but not allowed in the current state."""
 
     title = "Stock operation not allowed"
+
+
+class ChannelErrorCategory(StrEnum):
+    """What the caller of a marketplace should do about a failed call."""
+
+    AUTH_FAILED = "auth_failed"  # refresh the token, or ask the owner to reconnect
+    RATE_LIMITED = "rate_limited"  # wait ``retry_after`` seconds, then retry
+    TRANSIENT = "transient"  # retry with backoff (5xx, timeouts, dropped connections)
+    VALIDATION = "validation"  # the marketplace refused what we sent: fix the data
+    NOT_FOUND = "not_found"  # the thing is gone on the marketplace
+    CRITICAL = "critical"  # anything else: stop and tell a person
+
+
+class ChannelError(StockbridgeError):
+    """A marketplace call failed; built once from the answer by the channel's client."""
+
+    status = 502
+    title = "Marketplace error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        category: ChannelErrorCategory,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+        code: str | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail, category=str(category), **extra)
+        self.category = category
+        self.retry_after = retry_after
+        self.http_status = http_status
+        self.code = code
+
+    @property
+    def retryable(self) -> bool:
+        return self.category in (ChannelErrorCategory.RATE_LIMITED, ChannelErrorCategory.TRANSIENT)

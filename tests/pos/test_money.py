@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stockbridge.errors import InvalidInput
-from stockbridge.pos.money import currency_exponent, format_minor_units, to_minor_units
+from stockbridge.money import currency_exponent, format_minor_units, to_minor_units
 
 CURRENCIES = st.sampled_from(["EUR", "USD", "GBP", "JPY", "KWD", "BHD", "CLP", "CHF"])
 

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from stockbridge.cli.database import open_session
 from stockbridge.db.models import Condition, ProductCode, ProductCodeVersion
+from stockbridge.money import format_minor_units
 from stockbridge.pos import catalog
-from stockbridge.pos.money import format_minor_units
 from stockbridge.settings import get_settings
 
 stock_app = typer.Typer(help="Stock per branch and condition.", no_args_is_help=True)

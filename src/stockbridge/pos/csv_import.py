@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from stockbridge.errors import InvalidInput
+from stockbridge.money import to_minor_units, validate_currency
 from stockbridge.pos import catalog
 from stockbridge.pos.catalog import UpsertCounts
-from stockbridge.pos.money import to_minor_units, validate_currency
 from stockbridge.pos.schemas import ProductCodeCreate
 
 STANDARD_COLUMNS = (

@@ -37,9 +37,9 @@ from stockbridge.db.models import (
     StoreOrderStatus,
 )
 from stockbridge.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from stockbridge.money import validate_currency
 from stockbridge.pos import catalog, inventory
 from stockbridge.pos.catalog import Page, paginate
-from stockbridge.pos.money import validate_currency
 from stockbridge.pos.schemas import Cents, InputModel, Quantity, RowId, Sku, WholeNumber
 
 ORDER_NUMBER_PREFIX = "POS-"

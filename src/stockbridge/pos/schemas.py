@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from stockbridge.errors import InvalidInput
-from stockbridge.pos.money import validate_currency
+from stockbridge.money import validate_currency
 
 # Ids and quantities as callers may give them: bounded so that a lookup never overflows
 # the driver (SQLite refuses ints beyond 64 bits) and a movement stays far inside the

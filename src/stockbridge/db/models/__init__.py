@@ -17,21 +17,17 @@ from stockbridge.db.models.ecom import (
     EcomReturn,
     EcomReturnItem,
     EcomWebhookLog,
-    FulfillmentStatus,
     ListingStatus,
     OrderEventKind,
     OrderStatus,
-    PaymentStatus,
     PublicationStatus,
     RefundMethod,
     ReturnItemCondition,
-    ReturnStatus,
     SyncState,
     WebhookStatus,
 )
 from stockbridge.db.models.pos import (
     Branch,
-    Condition,
     CreditNote,
     CreditNoteStatus,
     LedgerReason,
@@ -46,6 +42,7 @@ from stockbridge.db.models.pos import (
     StockLedgerEntry,
     StoreOrderStatus,
 )
+from stockbridge.statuses import Condition, FulfillmentStatus, PaymentStatus, ReturnStatus
 
 __all__ = [
     "ApiKey",

@@ -26,7 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockbridge.db.models.base import Base, Timestamped
-from stockbridge.db.models.pos import Condition
 from stockbridge.db.types import (
     BigId,
     JsonDoc,
@@ -36,6 +35,7 @@ from stockbridge.db.types import (
     str_enum,
     utcnow,
 )
+from stockbridge.statuses import Condition, FulfillmentStatus, PaymentStatus, ReturnStatus
 
 
 class ChannelStatus(StrEnum):
@@ -81,34 +81,11 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    REFUNDED = "refunded"
-    VOIDED = "voided"
-
-
-class FulfillmentStatus(StrEnum):
-    UNFULFILLED = "unfulfilled"
-    PARTIALLY_FULFILLED = "partially_fulfilled"
-    FULFILLED = "fulfilled"
-
-
 class OrderEventKind(StrEnum):
     STATUS_CHANGE = "status_change"
     NOTE = "note"
     ALLOCATION = "allocation"
     MARKETPLACE_UPDATE = "marketplace_update"
-
-
-class ReturnStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    DENIED = "denied"
-    RECEIVED = "received"
-    REFUNDED = "refunded"
-    CLOSED = "closed"
 
 
 class RefundMethod(StrEnum):

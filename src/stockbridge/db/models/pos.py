@@ -26,16 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from stockbridge.db.models.base import Base, Timestamped
 from stockbridge.db.types import BigId, JsonDoc, UTCDateTime, json_default_dict, str_enum, utcnow
-
-
-class Condition(StrEnum):
-    """Condition of a unit of stock; each condition is a separate version per branch."""
-
-    NEW = "new"
-    OPEN_BOX = "open_box"
-    REFURBISHED = "refurbished"
-    USED = "used"
-    FOR_PARTS = "for_parts"
+from stockbridge.statuses import Condition
 
 
 class LedgerReason(StrEnum):

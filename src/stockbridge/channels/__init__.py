@@ -1,0 +1,1 @@
+"""Marketplace adapters: one folder per marketplace behind one protocol (base.py)."""

@@ -1,0 +1,109 @@
+"""The provider registry, including discovery of a third-party provider by entry point."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stockbridge.channels.registry import ENTRY_POINT_GROUP, ProviderRegistry
+from stockbridge.errors import ConfigurationError, NotFound
+
+PLUGIN = """
+from pydantic import BaseModel
+
+from stockbridge.channels.base import Capabilities
+
+
+class Credentials(BaseModel):
+    api_key: str
+
+
+class ToyProvider:
+    key = "toy"
+    display_name = "Toy marketplace"
+    capabilities = Capabilities(
+        max_quantities_per_call=10,
+        max_prices_per_call=10,
+        max_listings_per_call=1,
+        pushes_orders=False,
+    )
+    credentials_schema = Credentials
+
+    def connect(self, connection):
+        raise NotImplementedError("a toy provider has no marketplace")
+
+
+provider = ToyProvider()
+
+
+def broken():
+    raise RuntimeError("this plug-in is broken")
+"""
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path) -> Iterator[None]:
+    """A real distribution on sys.path whose entry points name one good and one bad provider."""
+    (tmp_path / "toy_channel.py").write_text(PLUGIN)
+    info = tmp_path / "toy_channel-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-channel\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        textwrap.dedent(f"""\
+            [{ENTRY_POINT_GROUP}]
+            toy = toy_channel:provider
+            broken = toy_channel:broken
+            """)
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("toy_channel", None)
+
+
+def test_an_installed_provider_is_found_by_its_entry_point(installed_plugin: None) -> None:
+    registry = ProviderRegistry()
+
+    provider = registry.get("toy")
+
+    assert provider.display_name == "Toy marketplace"
+    assert provider.capabilities.max_quantities_per_call == 10
+    assert "toy" in registry.known()
+
+
+def test_a_broken_plugin_is_logged_and_skipped(
+    installed_plugin: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = ProviderRegistry()
+
+    registry.discover()
+
+    assert "broken" not in registry.known()
+    assert any("this plug-in is broken" in record.getMessage() for record in caplog.records)
+
+
+def test_an_unknown_provider_is_not_found_with_the_known_ones_named(
+    installed_plugin: None,
+) -> None:
+    with pytest.raises(NotFound, match=r"no channel provider 'amazon'; known: .*toy"):
+        ProviderRegistry().get("amazon")
+
+
+def test_two_providers_under_one_key_are_refused(installed_plugin: None) -> None:
+    registry = ProviderRegistry()
+    first = registry.get("toy")
+    twin = type(first)()
+
+    with pytest.raises(ConfigurationError, match="registered twice"):
+        registry.register(twin)
+
+
+def test_something_that_is_not_a_provider_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="is not a channel provider"):
+        ProviderRegistry().register(object())  # type: ignore[arg-type]
