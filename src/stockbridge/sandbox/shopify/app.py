@@ -114,7 +114,11 @@ class ShopifySandbox:
             variables=body.get("variables"),
             operation_name=body.get("operationName"),
         )
-        context = ResolveContext(state=self.state, now=utc_from_timestamp(self.config.clock()))
+        context = ResolveContext(
+            state=self.state,
+            now=utc_from_timestamp(self.config.clock()),
+            webhook_https_only=self.config.webhook_https_only,
+        )
         answer = self.engine.answer(request, context)
         if context.changed:
             self.persist()
