@@ -184,6 +184,8 @@ class WebhookSubscriptionRecord(BaseModel):
     filter: str | None = None
     created_at: datetime
     updated_at: datetime
+    #: Deliveries in a row that failed every retry; a success resets it.
+    consecutive_failures: int = 0
 
 
 class ShopState(BaseModel):

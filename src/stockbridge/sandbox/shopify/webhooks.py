@@ -26,6 +26,7 @@ from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.pagination import connection
 from stockbridge.sandbox.shopify.search import Searchable, matches
 from stockbridge.sandbox.shopify.state import ShopState, WebhookSubscriptionRecord, gid_number
+from stockbridge.sandbox.shopify.webhook_filter import filter_is_valid
 
 #: GraphQL enum value -> the topic as deliveries spell it (``X-Shopify-Topic``).
 TOPICS: dict[str, str] = {
@@ -44,6 +45,9 @@ ENUM_OF_TOPIC: dict[str, str] = {topic: enum for enum, topic in TOPICS.items()}
 ADDRESS_FIELD = ["webhookSubscription", "callbackUrl"]
 NOT_FOUND_MESSAGE = "Webhook subscription does not exist"
 TAKEN_MESSAGE = "Address for this topic has already been taken"
+INVALID_FILTER_MESSAGE = (
+    "The specified filter is invalid, please ensure you specify the field(s) you wish to filter on."
+)
 #: Host names Shopify refuses as webhook addresses ("a Shopify or an internal domain").
 _REFUSED_SUFFIXES = (".internal", ".local", ".localhost", ".myshopify.com", ".shopify.com")
 
@@ -114,19 +118,25 @@ def resolve_subscriptions(
     callbackUrl: str | None = None,  # noqa: N803 (GraphQL argument name)
     query: str | None = None,
     reverse: bool = False,
-    **page: Any,
+    first: int | None = None,
+    after: str | None = None,
 ) -> dict[str, Any]:
     address = uri if uri is not None else callbackUrl
+    state = _ctx(info).state
+    with state.lock:  # the delivery thread may remove a failing subscription meanwhile
+        records = list(state.webhook_subscriptions.values())
     found = [
         record
-        for record in _ctx(info).state.webhook_subscriptions.values()
+        for record in records
         if (topics is None or record.topic in topics)
         and (format is None or record.format == format)
         and (address is None or record.uri == address)
         and matches(query, _search(record))
     ]
     # Created-at order is id order: ids come from one growing counter.
-    return connection(found, key=lambda r: gid_number(r.id), reverse=reverse, **page)
+    return connection(
+        found, key=lambda r: gid_number(r.id), first=first, after=after, reverse=reverse
+    )
 
 
 def subscriptions_for(state: ShopState, topic: str) -> list[WebhookSubscriptionRecord]:
@@ -179,6 +189,8 @@ def _input_errors(
     )
     if taken:
         errors.append(_user_error(ADDRESS_FIELD, TAKEN_MESSAGE))
+    if candidate.filter is not None and not filter_is_valid(candidate.filter):
+        errors.append(_user_error(["webhookSubscription"], INVALID_FILTER_MESSAGE))
     return errors
 
 
@@ -227,7 +239,8 @@ def resolve_update(_root: None, info: Info, id: str, webhookSubscription: Any) -
     with state.lock:
         existing = state.webhook_subscriptions.get(id)
         if existing is None:
-            return {"webhookSubscription": None, "userErrors": [_user_error(["id"], NOT_FOUND_MESSAGE)]}
+            missing = [_user_error(["id"], NOT_FOUND_MESSAGE)]
+            return {"webhookSubscription": None, "userErrors": missing}
         candidate = _apply(existing, webhookSubscription).model_copy(
             update={"updated_at": context.now}
         )
