@@ -48,15 +48,40 @@ def ebay(
     uvicorn.run(create_ebay_app(config), host=host, port=port)
 
 
+ComplianceUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--compliance-url",
+        help="Where customers/data_request, customers/redact and shop/redact are sent.",
+    ),
+]
+WebhookTimeScale = Annotated[
+    float,
+    typer.Option(
+        "--webhook-time-scale",
+        min=0.0,
+        help="Multiplies webhook retry delays (Shopify's 4 hours: 0.001 for 14 s).",
+    ),
+]
+
+
 @sandbox_app.command("shopify")
 def shopify(
     port: Port = 8102,
     host: Host = "127.0.0.1",
     state: State = None,
+    compliance_url: ComplianceUrl = None,
+    webhook_time_scale: WebhookTimeScale = 1.0,
 ) -> None:
     """The Shopify sandbox: the GraphQL Admin API (2025-10) of one shop."""
-    config = replace(ShopifySandboxConfig(), state_file=state)
+    config = replace(
+        ShopifySandboxConfig(),
+        state_file=state,
+        compliance_webhook_url=compliance_url,
+        webhook_time_scale=webhook_time_scale,
+    )
     console = Console()
     console.print(f"Shopify sandbox on http://{host}:{port}/admin/api/2025-10/graphql.json")
     console.print(f"  X-Shopify-Access-Token: {', '.join(sorted(config.access_tokens))}")
+    console.print(f"  webhooks signed with client secret: {config.client_secret}")
     uvicorn.run(create_shopify_app(config), host=host, port=port)
