@@ -15,7 +15,7 @@ import base64
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +40,29 @@ def challenge_response(code: str, token: str, endpoint: str) -> str:
 def pem_with_line_breaks(key: str) -> str:
     """eBay serves the PEM on one line; the SDKs put the breaks back before loading it."""
     return key.replace(PEM_BEGIN, PEM_BEGIN + "\n").replace(PEM_END, "\n" + PEM_END)
+
+
+def check_signature(
+    public_key: Callable[[str], ec.EllipticCurvePublicKey | None], header: str | None, body: bytes
+) -> bool:
+    """The SDKs' check: decode the header, find the key by kid, verify SHA1withECDSA."""
+    if not header:
+        return False
+    try:
+        signature = json.loads(base64.b64decode(header))
+        message = json.loads(body)
+    except ValueError:
+        return False
+    # The SDKs verify their own serialisation of the parsed message, not the raw bytes.
+    again = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    key = public_key(str(signature.get("kid")))
+    if key is None or signature.get("alg") != "ecdsa" or signature.get("digest") != "SHA1":
+        return False
+    try:
+        key.verify(base64.b64decode(signature["signature"]), again, ec.ECDSA(hashes.SHA1()))
+    except (InvalidSignature, ValueError, KeyError):
+        return False
+    return True
 
 
 @dataclass
@@ -90,23 +113,7 @@ class Receiver:
         return key
 
     def verify(self, header: str | None, body: bytes) -> bool:
-        if not header:
-            return False
-        try:
-            signature = json.loads(base64.b64decode(header))
-            message = json.loads(body)
-        except ValueError:
-            return False
-        # The SDKs sign-check their own serialisation of the parsed message.
-        again = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
-        key = self.public_key(str(signature.get("kid")))
-        if key is None or signature.get("digest") != "SHA1":
-            return False
-        try:
-            key.verify(base64.b64decode(signature["signature"]), again, ec.ECDSA(hashes.SHA1()))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return check_signature(self.public_key, header, body)
 
     def messages(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -117,10 +124,12 @@ def receiver_app(receiver: Receiver) -> FastAPI:
     app = FastAPI()
 
     @app.get("/ebay/notifications")
-    def challenge(challenge_code: str) -> JSONResponse:
+    def challenge(challenge_code: str, request: Request) -> JSONResponse:
         receiver.challenges += 1
         token = receiver.token + ("x" if receiver.wrong_challenge else "")
-        answer = challenge_response(challenge_code, token, receiver.url)
+        # The endpoint as registered: this URL without the challenge parameter.
+        endpoint = str(request.url).split("challenge_code=")[0].rstrip("?&")
+        answer = challenge_response(challenge_code, token, endpoint)
         return JSONResponse({"challengeResponse": answer})
 
     @app.post("/ebay/notifications")
