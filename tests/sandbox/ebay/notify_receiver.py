@@ -112,6 +112,15 @@ class Receiver:
         self._keys[kid] = key
         return key
 
+    def rebind(self, sandbox_url: str, app_token: str) -> Receiver:
+        """Forget everything and serve notifications of another sandbox."""
+        with self._lock:
+            self.sandbox_url, self.app_token = sandbox_url, app_token
+            self.token, self.wrong_challenge, self.fail_next = VERIFICATION_TOKEN, False, 0
+            self.received, self.key_fetches, self.challenges = [], 0, 0
+            self._keys.clear()
+        return self
+
     def verify(self, header: str | None, body: bytes) -> bool:
         return check_signature(self.public_key, header, body)
 
@@ -149,7 +158,8 @@ def receiver_app(receiver: Receiver) -> FastAPI:
 
 
 @contextmanager
-def running_receiver(sandbox_url: str, app_token: str) -> Iterator[Receiver]:
+def running_receiver(sandbox_url: str = "", app_token: str = "") -> Iterator[Receiver]:
+    """Serve a receiver; a module may keep one and :meth:`Receiver.rebind` it per test."""
     receiver = Receiver(sandbox_url=sandbox_url, app_token=app_token)
     with serve_in_thread(receiver_app(receiver)) as base_url:
         receiver.url = f"{base_url}/ebay/notifications"

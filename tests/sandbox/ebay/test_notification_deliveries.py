@@ -37,10 +37,16 @@ def notify(start_sandbox: StartSandbox) -> Notify:
     return notify
 
 
-@pytest.fixture
-def receiver(notify: Notify) -> Iterator[Receiver]:
-    with running_receiver(notify.ebay.base_url, notify.app_token) as receiver:
+@pytest.fixture(scope="module")
+def served_receiver() -> Iterator[Receiver]:
+    with running_receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def receiver(notify: Notify, served_receiver: Receiver) -> Receiver:
+    """The module's receiver, fresh, checking this test's sandbox."""
+    return served_receiver.rebind(notify.ebay.base_url, notify.app_token)
 
 
 @pytest.fixture
