@@ -34,14 +34,23 @@ State = Annotated[
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
 
+TimeScale = Annotated[
+    float,
+    typer.Option(min=0.0, help="Multiplies eBay's notification retry delays (0.01: 100x faster)."),
+]
+
+
 @sandbox_app.command("ebay")
 def ebay(
     port: Port = 8101,
     host: Host = "127.0.0.1",
     state: State = None,
+    notification_time_scale: TimeScale = 1.0,
 ) -> None:
-    """The eBay sandbox: OAuth and the Sell Inventory API."""
-    config = replace(EbaySandboxConfig(), state_file=state)
+    """The eBay sandbox: OAuth, Sell Inventory and Commerce Notification APIs."""
+    config = replace(
+        EbaySandboxConfig(), state_file=state, notification_time_scale=notification_time_scale
+    )
     console = Console()
     console.print(f"eBay sandbox on http://{host}:{port}")
     console.print(f"  OAuth client id / secret: {config.client_id} / {config.client_secret}")
