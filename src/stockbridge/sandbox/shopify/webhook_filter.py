@@ -14,17 +14,11 @@ the ``query:`` argument of connections, whose field names have no dots.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stockbridge.sandbox.shopify.search import Term
-
-_TOKEN = re.compile(
-    r"""(?P<neg>-)?(?:(?P<field>[A-Za-z_][\w.]*):(?P<cmp>>=|<=|>|<)?)?"""
-    r"""(?P<value>"[^"]*"|'[^']*'|[^\s]+)"""
-)
+from stockbridge.sandbox.shopify.search import Term, parse_query
 
 #: ``None`` in a field tree: keep the whole value.
 FieldTree = dict[str, "FieldTree | None"]
@@ -72,29 +66,8 @@ def include_fields(payload: Mapping[str, Any], fields: Sequence[str]) -> Mapping
 
 
 def parse_filter(text: str) -> list[list[Term]]:
-    """The filter as OR-groups of AND-ed terms."""
-    groups: list[list[Term]] = [[]]
-    negate_next = False
-    for match in _TOKEN.finditer(text):
-        raw = match.group(0)
-        if raw in ("OR", "AND", "NOT"):
-            if raw == "OR":
-                groups.append([])
-            negate_next = raw == "NOT"
-            continue
-        value = match.group("value")
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        groups[-1].append(
-            Term(
-                field=match.group("field"),
-                comparator=match.group("cmp") or "=",
-                value=value,
-                negated=bool(match.group("neg")) or negate_next,
-            )
-        )
-        negate_next = False
-    return [group for group in groups if group]
+    """The filter as OR-groups of AND-ed terms (no groups for an empty filter)."""
+    return [group for group in parse_query(text) if group]
 
 
 def filter_is_valid(text: str) -> bool:
