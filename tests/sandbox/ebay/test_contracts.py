@@ -77,7 +77,9 @@ def test_a_response_the_contract_forbids_is_500_and_recorded(
 ) -> None:
     violations = ContractViolations()
     app = ContractMiddleware(
-        broken_sandbox(), spec_path=CONTRACTS_DIR / INVENTORY_SPEC, violations=violations
+        broken_sandbox(),
+        specs={"/sell/inventory/v1": CONTRACTS_DIR / INVENTORY_SPEC},
+        violations=violations,
     )
     with serve_in_thread(app) as base_url:
         answer = httpx.get(
