@@ -80,6 +80,7 @@ def api(
     }
     if "json" in kwargs:
         headers["Content-Type"] = "application/json"
+    headers |= kwargs.pop("headers", {})
     return ebay.http.request(method, path, headers=headers, **kwargs)
 
 

@@ -38,7 +38,9 @@ def test_shipping_lines_moves_the_statuses(ebay: EbayHarness, order: dict[str, A
     done = get_order(ebay, order_id)
 
     location = first.headers["location"]
-    assert location.startswith(f"{ebay.base_url}{FULFILLMENT}/order/{order_id}/shipping_fulfillment/")
+    assert location.startswith(
+        f"{ebay.base_url}{FULFILLMENT}/order/{order_id}/shipping_fulfillment/"
+    )
     assert after_first["orderFulfillmentStatus"] == "IN_PROGRESS"
     assert [li["lineItemFulfillmentStatus"] for li in after_first["lineItems"]] == [
         "IN_PROGRESS",
