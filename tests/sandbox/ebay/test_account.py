@@ -36,7 +36,8 @@ def test_each_marketplace_has_policies_of_each_kind(
 
     assert listed.status_code == 200, listed.text
     policies = listed.json()[field]
-    assert policies and listed.json()["total"] == len(policies)
+    assert policies
+    assert listed.json()["total"] == len(policies)
     assert {policy["marketplaceId"] for policy in policies} == {marketplace}
     one = api(ebay, "GET", f"{ACCOUNT}/{path}/{policies[0][id_field]}", token=readonly)
     assert one.json() == policies[0]

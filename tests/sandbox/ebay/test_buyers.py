@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.sandbox.ebay.conftest import EbayHarness, StartSandbox
-from tests.sandbox.ebay.shop import buy, bought, error_id, get_order, list_item, ship
+from tests.sandbox.ebay.shop import bought, buy, error_id, get_order, list_item, ship
 
 DEADLINE_SECONDS = 10.0
 

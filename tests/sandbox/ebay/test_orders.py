@@ -80,7 +80,8 @@ def test_get_orders_pages_oldest_first(shop: EbayHarness) -> None:
     assert first["href"].endswith(f"{ORDERS}?limit=2&offset=0")
     assert first["next"].endswith(f"{ORDERS}?limit=2&offset=2")
     assert "prev" not in first
-    assert second["prev"].endswith("offset=0") and second["next"].endswith("offset=4")
+    assert second["prev"].endswith("offset=0")
+    assert second["next"].endswith("offset=4")
     assert "next" not in last
     assert api(shop, "GET", ORDERS).json()["limit"] == 50
 

@@ -50,7 +50,8 @@ def test_shipping_lines_moves_the_statuses(ebay: EbayHarness, order: dict[str, A
     assert done["orderFulfillmentStatus"] == "FULFILLED"
     assert {li["lineItemFulfillmentStatus"] for li in done["lineItems"]} == {"FULFILLED"}
     assert done["lastModifiedDate"] == "2026-09-21T14:33:20.000Z"
-    assert len(done["fulfillmentHrefs"]) == 2 and done["fulfillmentHrefs"][0] == location
+    assert len(done["fulfillmentHrefs"]) == 2
+    assert done["fulfillmentHrefs"][0] == location
 
 
 def test_get_shipping_fulfillments(ebay: EbayHarness, order: dict[str, Any]) -> None:
@@ -65,7 +66,8 @@ def test_get_shipping_fulfillments(ebay: EbayHarness, order: dict[str, Any]) -> 
     listed = api(ebay, "GET", base).json()
     one = api(ebay, "GET", f"{base}/{fulfillment_id}").json()
 
-    assert listed["total"] == 1 and listed["fulfillments"] == [one]
+    assert listed["total"] == 1
+    assert listed["fulfillments"] == [one]
     assert one == {
         "fulfillmentId": fulfillment_id,
         "lineItems": [{"lineItemId": lamp, "quantity": 2}],
