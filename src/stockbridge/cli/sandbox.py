@@ -32,6 +32,11 @@ State = Annotated[
     ),
 ]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+BuyersPerMinute = Annotated[
+    float,
+    typer.Option(min=0, help="Simulated buyers: random small orders a minute on live listings."),
+]
+BuyersSeed = Annotated[int, typer.Option(help="Seed of the simulated buyers' choices.")]
 
 
 @sandbox_app.command("ebay")
@@ -39,9 +44,16 @@ def ebay(
     port: Port = 8101,
     host: Host = "127.0.0.1",
     state: State = None,
+    buyers_per_minute: BuyersPerMinute = 0.0,
+    buyers_seed: BuyersSeed = 0,
 ) -> None:
-    """The eBay sandbox: OAuth and the Sell Inventory API."""
-    config = replace(EbaySandboxConfig(), state_file=state)
+    """The eBay sandbox: OAuth, Sell Inventory, Fulfillment and Account, and buyers."""
+    config = replace(
+        EbaySandboxConfig(),
+        state_file=state,
+        buyers_per_minute=buyers_per_minute,
+        buyers_seed=buyers_seed,
+    )
     console = Console()
     console.print(f"eBay sandbox on http://{host}:{port}")
     console.print(f"  OAuth client id / secret: {config.client_id} / {config.client_secret}")

@@ -257,7 +257,7 @@ def create_shipping_fulfillment(
             )
         now = now_ms(sandbox)
         record = FulfillmentRecord(
-            fulfillment_id=f"{sandbox.store.new_id():0>22}",
+            fulfillment_id=f"94{sandbox.store.new_id():0>20}",
             order_id=order.order_id,
             lines=_shipped_lines(order, details),
             shipped_date=_shipped_date(order, details.shipped_date, now),
