@@ -32,6 +32,11 @@ State = Annotated[
     ),
 ]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+BuyersPerMinute = Annotated[
+    float,
+    typer.Option(min=0, help="Simulated buyers: random small orders a minute on live listings."),
+]
+BuyersSeed = Annotated[int, typer.Option(help="Seed of the simulated buyers' choices.")]
 
 
 TimeScale = Annotated[
@@ -46,10 +51,16 @@ def ebay(
     host: Host = "127.0.0.1",
     state: State = None,
     notification_time_scale: TimeScale = 1.0,
+    buyers_per_minute: BuyersPerMinute = 0.0,
+    buyers_seed: BuyersSeed = 0,
 ) -> None:
-    """The eBay sandbox: OAuth, Sell Inventory and Commerce Notification APIs."""
+    """The eBay sandbox: OAuth, Sell Inventory, Fulfillment, Account, Notification; buyers."""
     config = replace(
-        EbaySandboxConfig(), state_file=state, notification_time_scale=notification_time_scale
+        EbaySandboxConfig(),
+        state_file=state,
+        notification_time_scale=notification_time_scale,
+        buyers_per_minute=buyers_per_minute,
+        buyers_seed=buyers_seed,
     )
     console = Console()
     console.print(f"eBay sandbox on http://{host}:{port}")

@@ -12,13 +12,17 @@ from starlette.exceptions import HTTPException
 from stockbridge.sandbox.control import SandboxControl, SandboxMiddleware, control_router
 from stockbridge.sandbox.delivery import delivery_router
 from stockbridge.sandbox.ebay import (
+    account,
+    buyers,
     destinations,
     errors,
+    fulfillment,
     inventory,
     locations,
     notification,
     oauth,
     offers,
+    refunds,
     subscriptions,
 )
 from stockbridge.sandbox.ebay.config import EbaySandboxConfig
@@ -35,6 +39,10 @@ ROUTERS = (
     inventory.router,
     offers.router,
     locations.router,
+    fulfillment.router,
+    refunds.router,
+    account.router,
+    buyers.router,
     notification.router,
     destinations.router,
     subscriptions.router,
@@ -63,6 +71,9 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
     app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
     app.state.ebay_notifications = publisher
+    app.state.ebay_buyers = buyers.BuyerGenerator(app.state.ebay)
+    if config.buyers_per_minute > 0:
+        app.state.ebay_buyers.start(config.buyers_per_minute, config.buyers_seed)
 
     for router in ROUTERS:
         app.include_router(router)
@@ -73,17 +84,8 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
 
     # Added innermost first: faults and the call log see every call, contracts only
     # what the faults let through.
-    if config.inventory_spec is not None:
-        app.add_middleware(
-            ContractMiddleware, spec_path=config.inventory_spec, violations=violations
-        )
-    if config.notification_spec is not None:
-        app.add_middleware(
-            ContractMiddleware,
-            spec_path=config.notification_spec,
-            violations=violations,
-            base_path=notification.BASE_PATH,
-        )
+    if config.contract_specs:
+        app.add_middleware(ContractMiddleware, specs=config.contract_specs, violations=violations)
     app.add_middleware(SandboxMiddleware, control=control)
     return app
 
@@ -97,11 +99,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, OAuthError)
         return JSONResponse(error.body(), status_code=error.status)
 
-    async def invalid_request(_: Request, error: Exception) -> JSONResponse:
+    async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-        answer = errors.invalid_value(where or "request", str(first.get("msg", "")))
+        if request.url.path.startswith("/sell/inventory/"):
+            answer = errors.invalid_value(where or "request", str(first.get("msg", "")))
+        else:
+            reason = f"{where or 'request'}: {first.get('msg', '')}"
+            answer = errors.invalid_request_for(request.url.path, reason)
         return JSONResponse(answer.body(), status_code=answer.status)
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:
