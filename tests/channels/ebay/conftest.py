@@ -58,12 +58,13 @@ def new_adapter(
     *,
     tokens: TokenSet | None = None,
     client_id: str = CLIENT_ID,
+    base_url: str | None = None,
     **settings: Any,
 ) -> Connected:
     saved: list[TokenSet] = []
     connection = ChannelConnection(
         channel_id=1,
-        base_url=harness.base_url,
+        base_url=base_url or harness.base_url,
         credentials={"client_id": client_id, "client_secret": CLIENT_SECRET},
         tokens=tokens,
         settings={
