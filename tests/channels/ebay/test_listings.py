@@ -79,17 +79,23 @@ def test_upserting_again_replaces_the_item_and_updates_the_one_offer(
     assert calls(shop)["updateOffer"] == 1
 
 
-def test_a_fresh_adapter_finds_existing_offers_by_sku(
+def test_a_fresh_adapter_takes_over_an_existing_live_offer(
     connected: Connected, shop: EbayHarness
 ) -> None:
     first = connected.adapter.upsert_listings([listing("LAMP-1")])
+    connected.adapter.publish("LAMP-1")
     other = connect(shop).adapter
 
     again = other.upsert_listings([listing("LAMP-1", cents=100)])
 
     assert again[0].external_id == first[0].external_id
-    assert len(shop.get_state()["offers"]) == 1
-    assert calls(shop)["getOffers"] == 2  # one per adapter, for the SKU it did not know
+    assert again[0].published
+    offers = shop.get_state()["offers"]
+    assert len(offers) == 1
+    assert offers[first[0].external_id]["body"]["pricingSummary"]["price"]["value"] == "1.00"
+    counts = calls(shop)
+    # Created blind (no look-up for a new SKU); the twin refused names the offer to update.
+    assert (counts["bulkCreateOffer"], counts["getOffers"], counts["updateOffer"]) == (2, 1, 1)
 
 
 def test_refused_listings_are_named_and_the_others_still_stored(

@@ -290,18 +290,30 @@ class EbayAdapter:
                     stored.append(listing)
                 else:
                     rejected[listing.sku] = _reason(outcome)
-        to_create: list[ListingPayload] = []
-        for listing in stored:
-            existing = self._offer_for(listing.sku)
-            if existing is None:
-                to_create.append(listing)
-                continue
-            self.client.request(
-                Api.INVENTORY,
-                "PUT",
-                f"{INVENTORY}/offer/{quote(existing.offer_id, safe='')}",
-                json=mapping.update_offer(listing, self._defaults),
+        self._upsert_offers(stored, rejected)
+        if rejected:
+            raise ChannelError(
+                f"eBay refused {len(rejected)} of {len(wanted)} listings: "
+                + "; ".join(f"{sku}: {why}" for sku, why in sorted(rejected.items())),
+                category=ChannelErrorCategory.VALIDATION,
+                rejected=rejected,
             )
+        return [self._ref(offer) for item in wanted if (offer := self._offers.get(item.sku))]
+
+    def _upsert_offers(self, listings: Sequence[ListingPayload], rejected: dict[str, str]) -> None:
+        """Update the offers we know; create the others in bulk.
+
+        A SKU this adapter has not seen is created without a look-up first: eBay
+        refuses a twin with error 25002 naming the existing ``offerId``, which is then
+        updated instead. So a new catalogue costs two bulk calls per 25 SKUs.
+        """
+        to_create: list[ListingPayload] = []
+        for listing in listings:
+            known = self._offers.get(listing.sku)
+            if known is None:
+                to_create.append(listing)
+            else:
+                self._update_offer(known.offer_id, listing)
         for chunk in chunks(to_create):
             body = self.client.json(
                 Api.INVENTORY,
@@ -312,20 +324,29 @@ class EbayAdapter:
             outcomes = {outcome.sku: outcome for outcome in bulk_outcomes(body)}
             for listing in chunk:
                 outcome = outcomes.get(listing.sku)
-                if outcome is None or not outcome.ok or not outcome.offer_id:
+                if outcome is not None and outcome.ok and outcome.offer_id:
+                    self._offers[listing.sku] = self._new_offer(outcome.offer_id, listing.sku)
+                elif outcome is not None and outcome.parameters.get("offerId"):
+                    # A twin: read the existing offer (its listing too), then update it.
+                    self._offers.pop(listing.sku, None)
+                    twin = self._offer_for(listing.sku)
+                    if twin is None:
+                        twin = self._new_offer(outcome.parameters["offerId"], listing.sku)
+                        self._offers[listing.sku] = twin
+                    self._update_offer(twin.offer_id, listing)
+                else:
                     rejected[listing.sku] = _reason(outcome)
-                    continue
-                self._offers[listing.sku] = OfferSummary(
-                    outcome.offer_id, listing.sku, self.marketplace_id, "UNPUBLISHED", None, None
-                )
-        if rejected:
-            raise ChannelError(
-                f"eBay refused {len(rejected)} of {len(wanted)} listings: "
-                + "; ".join(f"{sku}: {why}" for sku, why in sorted(rejected.items())),
-                category=ChannelErrorCategory.VALIDATION,
-                rejected=rejected,
-            )
-        return [self._ref(offer) for item in wanted if (offer := self._offers.get(item.sku))]
+
+    def _new_offer(self, offer_id: str, sku: str) -> OfferSummary:
+        return OfferSummary(offer_id, sku, self.marketplace_id, "UNPUBLISHED", None, None)
+
+    def _update_offer(self, offer_id: str, listing: ListingPayload) -> None:
+        self.client.request(
+            Api.INVENTORY,
+            "PUT",
+            f"{INVENTORY}/offer/{quote(offer_id, safe='')}",
+            json=mapping.update_offer(listing, self._defaults),
+        )
 
     def _require_offer(self, sku: str) -> OfferSummary:
         offer = self._offer_for(sku)

@@ -8,7 +8,7 @@ always sends is a ``CRITICAL`` ChannelError naming the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -63,6 +63,8 @@ class EntryOutcome:
     status: int
     offer_id: str | None
     message: str | None
+    #: The first error's parameters (eBay names an existing offer's id this way).
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -71,16 +73,20 @@ class EntryOutcome:
     @classmethod
     def parse(cls, entry: Mapping[str, Any]) -> EntryOutcome:
         errors = entry.get("errors") or []
-        message = None
+        message, parameters = None, {}
         if errors:
             first = errors[0]
             message = f"{first.get('errorId', '')}: {first.get('message', '')}".strip(": ")
+            parameters = {
+                str(p.get("name")): str(p.get("value")) for p in first.get("parameters") or []
+            }
         offer_id = entry.get("offerId")
         return cls(
             sku=str(entry.get("sku") or ""),
             status=int(_required(entry, "statusCode", "bulk answer entry")),
             offer_id=str(offer_id) if offer_id else None,
             message=message,
+            parameters=parameters,
         )
 
 
