@@ -10,16 +10,35 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from stockbridge.sandbox.control import SandboxControl, SandboxMiddleware, control_router
-from stockbridge.sandbox.ebay import errors, inventory, locations, oauth, offers
+from stockbridge.sandbox.delivery import delivery_router
+from stockbridge.sandbox.ebay import (
+    destinations,
+    errors,
+    inventory,
+    locations,
+    notification,
+    oauth,
+    offers,
+    subscriptions,
+)
 from stockbridge.sandbox.ebay.config import EbaySandboxConfig
 from stockbridge.sandbox.ebay.context import EbaySandbox
 from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
 from stockbridge.sandbox.ebay.errors import EbayError, OAuthError
+from stockbridge.sandbox.ebay.publisher import NotificationPublisher, notification_control_router
 from stockbridge.sandbox.ebay.state import EbayStore
 from stockbridge.sandbox.events import EventLog
 
 #: The marketplace routes, in the order they are matched.
-ROUTERS = (oauth.router, inventory.router, offers.router, locations.router)
+ROUTERS = (
+    oauth.router,
+    inventory.router,
+    offers.router,
+    locations.router,
+    notification.router,
+    destinations.router,
+    subscriptions.router,
+)
 
 
 def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
@@ -31,18 +50,25 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     def snapshot() -> dict[str, Any]:
         return {**store.snapshot(), "contract_violations": violations.peek()}
 
+    events = EventLog(clock=config.clock)
+    publisher = NotificationPublisher(store, config, events)
+
+    def reset() -> None:
+        store.reset()
+        publisher.reset()
+
     control = SandboxControl(
-        snapshot=snapshot,
-        reset=store.reset,
-        error_body=errors.fault_body,
-        events=EventLog(clock=config.clock),
+        snapshot=snapshot, reset=reset, error_body=errors.fault_body, events=events
     )
     app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
     app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
+    app.state.ebay_notifications = publisher
 
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(control_router(control))
+    app.include_router(delivery_router(publisher.deliverer))
+    app.include_router(notification_control_router(publisher))
     _add_error_handlers(app)
 
     # Added innermost first: faults and the call log see every call, contracts only
@@ -50,6 +76,13 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     if config.inventory_spec is not None:
         app.add_middleware(
             ContractMiddleware, spec_path=config.inventory_spec, violations=violations
+        )
+    if config.notification_spec is not None:
+        app.add_middleware(
+            ContractMiddleware,
+            spec_path=config.notification_spec,
+            violations=violations,
+            base_path=notification.BASE_PATH,
         )
     app.add_middleware(SandboxMiddleware, control=control)
     return app

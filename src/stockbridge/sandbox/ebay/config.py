@@ -12,6 +12,7 @@ from pathlib import Path
 CONTRACTS_ENV = "STOCKBRIDGE_SANDBOX_CONTRACTS"
 #: Inside the contracts directory.
 INVENTORY_SPEC = Path("ebay") / "oas3-api-docs" / "sell_inventory_v1_oas3.json"
+NOTIFICATION_SPEC = Path("ebay") / "oas3-api-docs" / "commerce_notification_v1_oas3.json"
 
 
 def contracts_dir_from_env() -> Path | None:
@@ -39,8 +40,14 @@ class EbaySandboxConfig:
     #: Where state is kept between runs; None keeps it in memory only.
     state_file: Path | None = None
     contracts_dir: Path | None = field(default_factory=contracts_dir_from_env)
+    #: Multiplies every notification retry delay; tests and demos compress them.
+    notification_time_scale: float = 1.0
     clock: Callable[[], float] = time.time
 
     @property
     def inventory_spec(self) -> Path | None:
         return self.contracts_dir / INVENTORY_SPEC if self.contracts_dir else None
+
+    @property
+    def notification_spec(self) -> Path | None:
+        return self.contracts_dir / NOTIFICATION_SPEC if self.contracts_dir else None

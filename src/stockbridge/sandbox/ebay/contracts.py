@@ -9,6 +9,10 @@ and every response with openapi-core against ``sell_inventory_v1_oas3.json``:
 - a response the contract forbids is replaced by a 500 (errorId 25001): the sandbox is
   wrong.
 
+The Commerce Notification API is checked the same way against
+``commerce_notification_v1_oas3.json``: app.py adds one middleware per official file,
+each with the base path it owns.
+
 Both are recorded in :class:`ContractViolations`, which the test suite asserts empty at
 the end of each test, so a violation fails the test even if its assertions missed it.
 
@@ -174,16 +178,23 @@ def describe(error: Exception) -> str:
 
 
 class ContractMiddleware:
-    """Validates Sell Inventory requests and responses; see the module docstring."""
+    """Validates one API's requests and responses (those under ``base_path``)."""
 
-    def __init__(self, app: ASGIApp, spec_path: Path, violations: ContractViolations) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        spec_path: Path,
+        violations: ContractViolations,
+        base_path: str = INVENTORY_BASE,
+    ) -> None:
         self.app = app
+        self.base_path = base_path
         self.spec = load_spec(spec_path)
         self.error_validator = error_body_validator(spec_path)
         self.violations = violations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(INVENTORY_BASE + "/"):
+        if scope["type"] != "http" or not scope["path"].startswith(self.base_path + "/"):
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)

@@ -1,7 +1,8 @@
 """Everything the eBay sandbox holds, and its optional JSON file.
 
 One :class:`EbayStore` per app: grants (authorization codes, access and refresh tokens),
-inventory items, offers, listings and inventory locations. Request bodies are kept as
+inventory items, offers, listings, inventory locations and the Notification API's
+configuration (notification_state.py). Request bodies are kept as
 the JSON the seller sent (eBay hands back what it was given), with the few facts the
 sandbox reasons about (SKU, quantities, status, ids) as typed fields.
 
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from stockbridge.sandbox.ebay.notification_state import NotificationState
 
 TokenKind = Literal["user", "application"]
 OfferStatus = Literal["UNPUBLISHED", "PUBLISHED"]
@@ -102,6 +105,8 @@ class EbayState(BaseModel):
     offers: dict[str, OfferRecord] = Field(default_factory=dict)
     listings: dict[str, ListingRecord] = Field(default_factory=dict)
     locations: dict[str, LocationRecord] = Field(default_factory=dict)
+    #: Commerce Notification: alert e-mail, destinations, subscriptions, signing keys.
+    notification: NotificationState = Field(default_factory=NotificationState)
     #: Ids are numeric strings, like eBay's; one counter keeps them unique per run.
     next_id: int = 1_000_001
 
@@ -180,6 +185,9 @@ class EbayStore:
                     for lid, listing in state.listings.items()
                 },
                 "locations": {key: loc.model_dump() for key, loc in state.locations.items()},
+                "notification": state.notification.model_dump(
+                    exclude={"signing_keys": {"__all__": {"private_key_pem"}}}
+                ),
                 "tokens": {
                     "access": len(state.access_tokens),
                     "refresh": len(state.refresh_tokens),
