@@ -13,16 +13,13 @@ expiry (and when the client reports an auth failure), hands every new set to
 ``save_tokens``, and warns when the refresh token is about to run out, since then only
 the shop owner can reconnect.
 
-The ``state`` nonce is signed here (HMAC with the client secret, with its issue time)
-so that a callback with a forged, altered or stale state is refused even by an adapter
-that did not start the flow; the caller still compares it with the one it stored.
+The ``state`` nonce is the caller's (``commerce.channels`` seals and checks it) and
+passes through unchanged; a callback without one is refused here.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,8 +40,6 @@ AUTHORIZE_PATH = "/oauth2/authorize"
 REFRESH_MARGIN = timedelta(minutes=5)
 #: Warn the shop owner this long before the refresh token runs out.
 REFRESH_TOKEN_WARNING = timedelta(days=30)
-#: How long a consent round trip may take before its state is refused.
-STATE_MAX_AGE = timedelta(minutes=15)
 
 _SCOPE_ROOT = "https://api.ebay.com/oauth/api_scope"
 #: What stockbridge asks the seller to grant: listings, orders, policies, notifications.
@@ -108,39 +103,6 @@ def authorize_url(
         }
     )
     return f"{environment.auth_base}{AUTHORIZE_PATH}?{query}"
-
-
-# --- the signed state ---------------------------------------------------------------
-
-
-def _state_mac(secret: str, body: str) -> str:
-    digest = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
-
-
-def sign_state(secret: str, state: str, now: datetime) -> str:
-    """``state`` plus its issue time and a MAC, to be echoed by the callback."""
-    body = f"{state}.{int(now.timestamp())}"
-    return f"{body}.{_state_mac(secret, body)}"
-
-
-def verify_state(secret: str, echoed: str, now: datetime) -> str:
-    """The caller's original state, if ``echoed`` is one we signed and still fresh."""
-    body, _, mac = echoed.rpartition(".")
-    state, _, issued = body.rpartition(".")
-    valid = bool(mac) and hmac.compare_digest(mac, _state_mac(secret, body))
-    if not valid or not issued.isdigit():
-        raise ChannelError(
-            "the OAuth callback's state does not match: the consent was not started here",
-            category=ChannelErrorCategory.VALIDATION,
-        )
-    age = now - datetime.fromtimestamp(int(issued), UTC)
-    if age > STATE_MAX_AGE or age < -REFRESH_MARGIN:
-        raise ChannelError(
-            "the OAuth callback's state has expired: start the connection again",
-            category=ChannelErrorCategory.VALIDATION,
-        )
-    return state
 
 
 # --- the token endpoint -------------------------------------------------------------
