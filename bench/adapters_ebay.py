@@ -16,23 +16,20 @@ a call), once as 1,000 single-SKU pushes. Calls are read from the sandbox's
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import uvicorn
 
 from stockbridge.channels.base import ListingPayload, Money, StockLevel
 from stockbridge.channels.ebay import EbayAdapter
 from stockbridge.channels.ebay.client import Api
 from stockbridge.channels.registry import ChannelConnection
 from stockbridge.sandbox.ebay import EbaySandboxConfig, create_app
+from stockbridge.sandbox.serving import serve_in_thread
 
 SKUS = 1_000
 GOAL_CALLS = 40
@@ -43,24 +40,8 @@ REDIRECT = "https://stockbridge.example/ebay/callback"
 LOCATION = "bench-shop"
 
 
-@contextmanager
-def _served(config: EbaySandboxConfig) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the eBay sandbox did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def _served(config: EbaySandboxConfig) -> AbstractContextManager[str]:
+    return serve_in_thread(create_app(config))
 
 
 def _connect(base_url: str) -> EbayAdapter:
