@@ -8,6 +8,7 @@ against their sandboxes over HTTP in tests/channels/.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +36,10 @@ class StandInCredentials(BaseModel):
     access_token: SecretStr | None = None
 
 
+#: A connection test of shop "slow" says it has begun, then waits until a test sets it.
+SLOW_MARKETPLACE, SLOW_TEST_BEGUN = threading.Event(), threading.Event()
+
+
 class StandInAdapter:
     capabilities = Capabilities(
         max_quantities_per_call=10, max_prices_per_call=10, max_listings_per_call=1,
@@ -45,6 +50,9 @@ class StandInAdapter:
         self.connection = connection
 
     def test_connection(self) -> ConnectionInfo:
+        if self.connection.credentials["shop"] == "slow":
+            SLOW_TEST_BEGUN.set()
+            SLOW_MARKETPLACE.wait(timeout=10)
         tokens = self.connection.tokens
         if tokens is None or tokens.access_token != "good-token":
             raise ChannelError("token refused", category=ChannelErrorCategory.AUTH_FAILED)
@@ -273,3 +281,33 @@ def test_without_an_encryption_key_no_channel_is_saved(
 
     assert response.status_code == 400
     assert "STOCKBRIDGE_ENCRYPTION_KEY is not set" in response.json()["detail"]
+
+
+def test_a_slow_marketplace_does_not_hold_up_other_writes(
+    app: FastAPI, admin_headers: Headers
+) -> None:
+    """No transaction is open while the marketplace answers: a branch is created meanwhile."""
+    SLOW_MARKETPLACE.clear()
+    SLOW_TEST_BEGUN.clear()
+    answers: dict[str, int] = {}
+
+    def connect() -> None:
+        with TestClient(app) as slow_client:
+            response = _create(slow_client, admin_headers, credentials={
+                "shop": "slow", "access_token": "good-token"})  # fmt: skip
+            answers["channel"] = response.status_code
+
+    connecting = threading.Thread(target=connect)
+    connecting.start()
+    try:
+        assert SLOW_TEST_BEGUN.wait(timeout=10)
+        with TestClient(app) as client:
+            created = client.post(
+                "/api/pos/branches", json={"code": "FAST", "name": "Fast"}, headers=admin_headers
+            )
+            assert created.status_code == 201
+            assert connecting.is_alive(), "the connection test should still be waiting"
+    finally:
+        SLOW_MARKETPLACE.set()
+        connecting.join(timeout=10)
+    assert answers["channel"] == 201

@@ -102,14 +102,42 @@ def authorize_by_method(request: Request, principal: CurrentPrincipal) -> None:
         writer_principal(principal)
 
 
-def get_writing_session(request: Request) -> Iterator[Session]:
-    """A session for a GET that writes (an OAuth callback): never marked read-only."""
+# --- routes that call a marketplace ---------------------------------------------------
+#
+# A marketplace call may take seconds; a request transaction held meanwhile would hold
+# SQLite's write lock (or the API key's row on PostgreSQL) and stall every stock change.
+# Such routes therefore get no request session: the caller is authenticated in a short
+# transaction of its own, and the route opens its own short transactions around the call.
+
+
+def get_session_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+
+
+def detached_principal(
+    request: Request,
+    factory: SessionFactoryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller, authenticated (and its use recorded) in a transaction already closed."""
+    if credentials is None:
+        raise NotAuthenticated("send an API key as 'Authorization: Bearer <key>'")
     with factory() as session, session.begin():
-        yield session
+        principal = authenticate(session, credentials.credentials)
+        if principal is None:
+            raise NotAuthenticated("the API key is unknown or revoked")
+        if principal.use_unrecorded:
+            record_key_use(session, principal.key_id)
+    if request.method not in READ_METHODS:
+        writer_principal(principal)
+    return principal
 
 
-WritingSessionDep = Annotated[Session, Depends(get_writing_session, scope="function")]
+DetachedPrincipal = Annotated[Principal, Depends(detached_principal)]
 
 
 def get_channel_context(request: Request) -> ChannelContext:

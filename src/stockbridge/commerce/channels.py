@@ -6,10 +6,11 @@ encrypted blob with the shop's credentials and tokens (``{"credentials": ..., "t
 build the :class:`~stockbridge.channels.registry.ChannelConnection` an adapter needs;
 answers show credentials masked.
 
-Network calls (connection tests, OAuth code exchange) happen before the database is
-written, never inside a stock transaction. The OAuth ``state`` is a sealed, short-lived
-token naming the channel, so starting a flow writes nothing and a forged or stale
-``state`` cannot be opened.
+No marketplace call happens inside a database transaction: what an adapter needs is
+read out as a :class:`ChannelLink` in one short transaction, the call is made with no
+transaction open, and its outcome (status, error, refreshed tokens) is written in
+another. The OAuth ``state`` is a sealed, short-lived token naming the channel, so
+starting a flow writes nothing and a forged or stale ``state`` cannot be opened.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from stockbridge.channels.registry import ChannelConnection, ChannelProvider, Pr
 from stockbridge.commerce.channel_schemas import ChannelSettings
 from stockbridge.db.models import Branch, ChannelStatus, EcomChannel, EcomChannelBranch
 from stockbridge.db.types import utcnow
-from stockbridge.errors import ChannelError, Conflict, InvalidInput, NotFound
+from stockbridge.errors import (
+    ChannelError,
+    ChannelErrorCategory,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StockbridgeError,
+)
 from stockbridge.settings import Settings
 from stockbridge.vault import Vault, mask
 
@@ -175,44 +183,58 @@ def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def adapter_for(
-    ctx: ChannelContext,
-    provider_key: str,
-    *,
-    channel_id: int | None,
-    base_url: str | None,
-    credentials: Mapping[str, Any],
-    tokens: TokenSet | None,
-    save_tokens: Any = None,
+@dataclass(frozen=True)
+class ChannelLink:
+    """What an adapter needs of a channel, read out so no session is open meanwhile."""
+
+    channel_id: int | None
+    provider: str
+    base_url: str | None
+    credentials: Mapping[str, Any]
+    tokens: TokenSet | None
+
+
+def read_link(ctx: ChannelContext, channel: EcomChannel) -> ChannelLink:
+    opened = ctx.vault.open(channel.credentials_encrypted) if channel.credentials_encrypted else {}
+    return ChannelLink(
+        channel_id=channel.id,
+        provider=channel.provider,
+        base_url=channel.config.get("base_url"),
+        credentials=opened.get("credentials", {}),
+        tokens=_tokens_from(opened.get("tokens")),
+    )
+
+
+def link_adapter(
+    ctx: ChannelContext, link: ChannelLink, refreshed: list[TokenSet] | None = None
 ) -> ChannelAdapter:
-    provider = ctx.registry.get(provider_key)
+    """The adapter for ``link``; tokens it refreshes are appended to ``refreshed``."""
+    provider = ctx.registry.get(link.provider)
     connection = ChannelConnection(
-        channel_id=channel_id,
-        base_url=base_url or "",
-        credentials={**ctx.app_credentials(provider_key), **credentials},
-        tokens=tokens,
+        channel_id=link.channel_id,
+        base_url=link.base_url or "",
+        credentials={**ctx.app_credentials(link.provider), **link.credentials},
+        tokens=link.tokens,
         settings={"redis_url": ctx.settings.redis_url},
-        save_tokens=save_tokens,
+        save_tokens=refreshed.append if refreshed is not None else None,
     )
     return provider.connect(connection)
 
 
-def channel_adapter(ctx: ChannelContext, channel: EcomChannel) -> ChannelAdapter:
-    """The adapter of a stored channel; refreshed tokens are sealed back onto the row."""
+def store_tokens(ctx: ChannelContext, channel: EcomChannel, tokens: TokenSet) -> None:
     opened = ctx.vault.open(channel.credentials_encrypted) if channel.credentials_encrypted else {}
+    channel.credentials_encrypted = ctx.vault.seal({**opened, "tokens": _tokens_json(tokens)})
 
-    def save_tokens(tokens: TokenSet) -> None:
-        channel.credentials_encrypted = ctx.vault.seal({**opened, "tokens": _tokens_json(tokens)})
 
-    return adapter_for(
-        ctx,
-        channel.provider,
-        channel_id=channel.id,
-        base_url=channel.config.get("base_url"),
-        credentials=opened.get("credentials", {}),
-        tokens=_tokens_from(opened.get("tokens")),
-        save_tokens=save_tokens,
-    )
+def _verify(ctx: ChannelContext, link: ChannelLink) -> ConnectionInfo:
+    """Test a connection (network; call with no transaction open); 409 if refused."""
+    try:
+        return link_adapter(ctx, link).test_connection()
+    except ChannelError as error:
+        raise Conflict(
+            f"the marketplace refused the connection test ({error.category}): {error.detail}",
+            category=str(error.category),
+        ) from None
 
 
 # --- writing ------------------------------------------------------------------------
@@ -233,52 +255,53 @@ def _apply_settings(session: Session, channel: EcomChannel, settings: ChannelSet
     channel.branch_id = settings.branch_ids[0] if settings.branch_ids else None
 
 
-def _verify(adapter: ChannelAdapter) -> ConnectionInfo:
-    try:
-        return adapter.test_connection()
-    except ChannelError as error:
-        raise Conflict(
-            f"the marketplace refused the connection test ({error.category}): {error.detail}",
-            category=str(error.category),
-        ) from None
+def new_link(ctx: ChannelContext, provider_key: str, draft: ChannelDraft) -> ChannelLink:
+    """The link a create request describes, checked against the provider's registry."""
+    ctx.registry.get(provider_key)
+    credentials = _secret_dump(draft.credentials) if draft.credentials else {}
+    return ChannelLink(
+        channel_id=None,
+        provider=provider_key,
+        base_url=draft.base_url,
+        credentials=credentials,
+        tokens=_initial_tokens(credentials),
+    )
+
+
+def verify_link(ctx: ChannelContext, link: ChannelLink) -> ConnectionInfo | None:
+    """Test a link that has tokens (network: no transaction may be open); None without."""
+    return _verify(ctx, link) if link.tokens is not None else None
 
 
 def create_channel(
     session: Session,
     ctx: ChannelContext,
     *,
-    provider_key: str,
+    link: ChannelLink,
     name: str,
     currency: str,
-    draft: ChannelDraft,
-    verify: bool,
+    settings: ChannelSettings,
+    verified: bool,
 ) -> EcomChannel:
-    provider = ctx.registry.get(provider_key)
-    credentials = _secret_dump(draft.credentials) if draft.credentials else {}
-    tokens = _initial_tokens(credentials)
-    if verify and tokens is not None:
-        adapter = adapter_for(
-            ctx, provider_key, channel_id=None, base_url=draft.base_url,
-            credentials=credentials, tokens=tokens,
-        )  # fmt: skip
-        _verify(adapter)
+    """Save a channel; ``verified`` says its connection test passed just before."""
+    if verified:
         status = ChannelStatus.ACTIVE
-    elif tokens is None and provider.capabilities.oauth:
+    elif link.tokens is None and ctx.registry.get(link.provider).capabilities.oauth:
         status = ChannelStatus.AUTH_REQUIRED
     else:
         status = ChannelStatus.PENDING
     channel = EcomChannel(
         name=name,
-        provider=provider_key,
+        provider=link.provider,
         status=status,
         currency=currency,
-        config={"base_url": draft.base_url} if draft.base_url else {},
+        config={"base_url": link.base_url} if link.base_url else {},
         credentials_encrypted=ctx.vault.seal(
-            {"credentials": credentials, "tokens": _tokens_json(tokens)}
+            {"credentials": dict(link.credentials), "tokens": _tokens_json(link.tokens)}
         ),
     )
     session.add(channel)
-    _apply_settings(session, channel, draft.settings or ChannelSettings())
+    _apply_settings(session, channel, settings)
     session.flush()
     return channel
 
@@ -294,24 +317,35 @@ def _initial_tokens(credentials: Mapping[str, Any]) -> TokenSet | None:
     )
 
 
+def updated_link(ctx: ChannelContext, channel: EcomChannel, draft: ChannelDraft) -> ChannelLink:
+    """The link the channel will have after ``draft``: new credentials keep stored tokens
+    unless they carry their own."""
+    link = read_link(ctx, channel)
+    base_url = draft.base_url if "base_url" in draft.fields_set else link.base_url
+    if "credentials" not in draft.fields_set or draft.credentials is None:
+        return ChannelLink(link.channel_id, link.provider, base_url, link.credentials, link.tokens)
+    credentials = _secret_dump(draft.credentials)
+    tokens = _initial_tokens(credentials) or link.tokens
+    return ChannelLink(link.channel_id, link.provider, base_url, credentials, tokens)
+
+
 def update_channel(
-    session: Session, ctx: ChannelContext, channel_id: int, draft: ChannelDraft, *, verify: bool
+    session: Session,
+    ctx: ChannelContext,
+    channel_id: int,
+    draft: ChannelDraft,
+    *,
+    link: ChannelLink,
+    verified: bool,
 ) -> EcomChannel:
+    """Apply ``draft``; ``link`` is :func:`updated_link` of it, verified or not just before."""
     channel = get_channel(session, channel_id)
-    opened = ctx.vault.open(channel.credentials_encrypted) if channel.credentials_encrypted else {}
     if "credentials" in draft.fields_set and draft.credentials is not None:
-        credentials = _secret_dump(draft.credentials)
-        tokens = _initial_tokens(credentials) or _tokens_from(opened.get("tokens"))
-        base_url = (
-            draft.base_url if "base_url" in draft.fields_set else channel.config.get("base_url")
-        )
-        if verify and tokens is not None:
-            _verify(adapter_for(ctx, channel.provider, channel_id=channel.id, base_url=base_url,
-                                credentials=credentials, tokens=tokens))  # fmt: skip
-            channel.status = ChannelStatus.ACTIVE
         channel.credentials_encrypted = ctx.vault.seal(
-            {"credentials": credentials, "tokens": _tokens_json(tokens)}
+            {"credentials": dict(link.credentials), "tokens": _tokens_json(link.tokens)}
         )
+        if verified:
+            channel.status, channel.last_error = ChannelStatus.ACTIVE, None
     if "name" in draft.fields_set and draft.name:
         channel.name = draft.name
     if "base_url" in draft.fields_set:
@@ -330,55 +364,102 @@ def delete_channel(session: Session, channel_id: int) -> None:
     channel.status = ChannelStatus.PAUSED
 
 
-def test_channel(session: Session, ctx: ChannelContext, channel_id: int) -> ConnectionInfo:
-    """Try the stored connection; the outcome is recorded on the channel either way."""
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """The outcome of calling the marketplace with a stored channel's tokens."""
+
+    info: ConnectionInfo | None
+    error: ChannelError | None
+    refreshed: TokenSet | None
+
+
+def check_link(ctx: ChannelContext, link: ChannelLink) -> ConnectionCheck:
+    """Call the marketplace (network: no transaction may be open)."""
+    refreshed: list[TokenSet] = []
+    try:
+        info = link_adapter(ctx, link, refreshed).test_connection()
+    except ChannelError as error:
+        return ConnectionCheck(None, error, refreshed[-1] if refreshed else None)
+    return ConnectionCheck(info, None, refreshed[-1] if refreshed else None)
+
+
+def connected_link(session: Session, ctx: ChannelContext, channel_id: int) -> ChannelLink:
     channel = get_channel(session, channel_id)
     if not connected(channel, ctx.vault):
         raise Conflict(f"channel {channel_id} is not connected yet: start its OAuth flow")
-    try:
-        info = channel_adapter(ctx, channel).test_connection()
-    except ChannelError as error:
-        channel.last_error = f"{error.category}: {error.detail}"
-        channel.status = (
-            ChannelStatus.AUTH_REQUIRED if error.category == "auth_failed" else ChannelStatus.ERROR
+    return read_link(ctx, channel)
+
+
+def record_check(
+    session: Session, ctx: ChannelContext, channel_id: int, check: ConnectionCheck
+) -> None:
+    """Write what a check found (status, error, refreshed tokens), failed or not."""
+    channel = get_channel(session, channel_id)
+    if check.refreshed is not None:
+        store_tokens(ctx, channel, check.refreshed)
+    if check.error is None:
+        channel.status, channel.last_error = ChannelStatus.ACTIVE, None
+        return
+    error = check.error
+    channel.last_error = f"{error.category}: {error.detail}"
+    channel.status = (
+        ChannelStatus.AUTH_REQUIRED
+        if error.category is ChannelErrorCategory.AUTH_FAILED
+        else ChannelStatus.ERROR
+    )
+
+
+def check_outcome(check: ConnectionCheck) -> ConnectionInfo:
+    """The account found, or 409 with the marketplace's reason (after it was recorded)."""
+    if check.error is not None:
+        raise Conflict(
+            f"connection test failed ({check.error.category}): {check.error.detail}",
+            category=str(check.error.category),
         )
-        raise Conflict(f"connection test failed ({error.category}): {error.detail}") from None
-    channel.status, channel.last_error = ChannelStatus.ACTIVE, None
-    return info
+    assert check.info is not None
+    return check.info
 
 
 # --- OAuth --------------------------------------------------------------------------
 
 
 def start_oauth(session: Session, ctx: ChannelContext, channel_id: int) -> OAuthStart:
+    """Where to send the owner; builds a URL only (no marketplace call)."""
     channel = get_channel(session, channel_id)
     if not ctx.registry.get(channel.provider).capabilities.oauth:
         raise Conflict(f"{channel.provider} channels connect without OAuth")
     state = ctx.vault.seal(
         {"channel_id": channel.id, "provider": channel.provider, "nonce": secrets.token_hex(8)}
     )
-    return channel_adapter(ctx, channel).start_oauth(ctx.callback_url(channel.provider), state)
+    return link_adapter(ctx, read_link(ctx, channel)).start_oauth(
+        ctx.callback_url(channel.provider), state
+    )
 
 
-def finish_oauth(
-    session: Session, ctx: ChannelContext, provider_key: str, query: Mapping[str, str]
-) -> EcomChannel:
-    """The marketplace sent the owner back: check ``state``, exchange the code, store tokens."""
-    state = query.get("state") or ""
+def oauth_channel_id(ctx: ChannelContext, provider_key: str, query: Mapping[str, str]) -> int:
+    """The channel a callback's ``state`` was sealed for; 422 if forged, stale or foreign."""
     try:
-        opened = ctx.vault.open(state, max_age_seconds=OAUTH_STATE_SECONDS)
-    except Exception:
+        opened = ctx.vault.open(query.get("state") or "", max_age_seconds=OAUTH_STATE_SECONDS)
+    except StockbridgeError:
         raise InvalidInput("the OAuth state is unknown or expired: start again") from None
     if opened.get("provider") != provider_key:
         raise InvalidInput("the OAuth state belongs to another marketplace")
-    channel = get_channel(session, int(opened["channel_id"]))
-    adapter = channel_adapter(ctx, channel)
+    return int(opened["channel_id"])
+
+
+def exchange_code(ctx: ChannelContext, link: ChannelLink, query: Mapping[str, str]) -> TokenSet:
+    """Trade the callback's code for tokens (network: no transaction may be open)."""
     try:
-        tokens = adapter.exchange_code(query, ctx.callback_url(provider_key))
+        return link_adapter(ctx, link).exchange_code(query, ctx.callback_url(link.provider))
     except ChannelError as error:
         raise Conflict(f"the marketplace refused the authorisation: {error.detail}") from None
-    sealed = ctx.vault.open(channel.credentials_encrypted) if channel.credentials_encrypted else {}
-    channel.credentials_encrypted = ctx.vault.seal({**sealed, "tokens": _tokens_json(tokens)})
+
+
+def connect_tokens(
+    session: Session, ctx: ChannelContext, channel_id: int, tokens: TokenSet
+) -> EcomChannel:
+    channel = get_channel(session, channel_id)
+    store_tokens(ctx, channel, tokens)
     channel.status, channel.last_error = ChannelStatus.ACTIVE, None
     session.flush()
     return channel

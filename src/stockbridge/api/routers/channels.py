@@ -1,9 +1,11 @@
 """``/api/ecom/channels``: connected marketplace accounts, and their OAuth callback.
 
 Built per application by :func:`channels_router`, because the create body has one
-variant per registered provider. The OAuth callback is the one ``/api`` route without
-an API key: the marketplace sends the shop owner's browser there, and the sealed
-``state`` it carries is what authenticates it.
+variant per registered provider. Routes that call the marketplace (create and update
+with a connection test, the test itself, the OAuth callback) take no request session:
+they open short transactions around the call (see ``api/deps.py``). The OAuth callback
+is the one ``/api`` route without an API key: the marketplace sends the shop owner's
+browser there, and the sealed ``state`` it carries is what authenticates it.
 """
 
 # No ``from __future__ import annotations`` here: the create body's type is built at
@@ -15,9 +17,10 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from stockbridge.api.deps import (
     ChannelContextDep,
+    DetachedPrincipal,
     SessionDep,
+    SessionFactoryDep,
     WriterPrincipal,
-    WritingSessionDep,
     authorize_by_method,
 )
 from stockbridge.api.problems import problem_responses
@@ -33,6 +36,7 @@ from stockbridge.api.schemas.channels import (
 from stockbridge.api.schemas.common import PathId
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelDraft
+from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomChannel
 
 VERIFY_HELP = "Test the connection with the marketplace before saving (when tokens are given)."
@@ -60,6 +64,8 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
     """The channel routes (behind the API key) for the providers ``ctx.registry`` knows."""
     create_body: Any = channel_create_type(ctx.registry)
     router = APIRouter(prefix="/channels", tags=["channels"])
+    # Routes that call the marketplace: authenticated by DetachedPrincipal, no session.
+    calling = APIRouter(prefix="/channels", tags=["channels"])
 
     @router.get("", summary="List channels", description="With status and last sync; by id.")
     def list_channels(
@@ -73,7 +79,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             per_page=query.per_page,
         )
 
-    @router.post(
+    @calling.post(
         "",
         status_code=201,
         summary="Connect a channel",
@@ -83,30 +89,26 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         responses=problem_responses(409),
     )
     def create_channel(
-        session: SessionDep,
+        factory: SessionFactoryDep,
         ctx: ChannelContextDep,
-        _: WriterPrincipal,
+        _: DetachedPrincipal,
         body: create_body,
         verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
     ) -> ChannelPublic:
+        credentials = body.credentials
+        if not hasattr(credentials, "model_dump"):  # a provider without a schema of its own
+            credentials = channels.parse_credentials(ctx.registry.get(body.provider), credentials)
         draft = ChannelDraft(
-            base_url=str(body.base_url) if body.base_url else None,
-            credentials=body.credentials if hasattr(body.credentials, "model_dump") else None,
-            settings=body.settings,
+            base_url=str(body.base_url) if body.base_url else None, credentials=credentials
         )
-        if draft.credentials is None:  # a provider without a schema of its own
-            draft = ChannelDraft(
-                base_url=draft.base_url,
-                credentials=channels.parse_credentials(
-                    ctx.registry.get(body.provider), body.credentials
-                ),
-                settings=body.settings,
-            )
-        channel = channels.create_channel(
-            session, ctx, provider_key=body.provider, name=body.name,
-            currency=body.currency, draft=draft, verify=verify,
-        )  # fmt: skip
-        return channel_public(channel, ctx)
+        link = channels.new_link(ctx, body.provider, draft)
+        verified = verify and channels.verify_link(ctx, link) is not None
+        with transaction(factory) as session:
+            channel = channels.create_channel(
+                session, ctx, link=link, name=body.name, currency=body.currency,
+                settings=body.settings, verified=verified,
+            )  # fmt: skip
+            return channel_public(channel, ctx)
 
     @router.get("/{channel_id}", summary="Get a channel", responses=problem_responses(404))
     def get_channel(
@@ -114,7 +116,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
     ) -> ChannelPublic:
         return channel_public(channels.get_channel(session, channel_id), ctx)
 
-    @router.patch(
+    @calling.patch(
         "/{channel_id}",
         summary="Change a channel",
         description="Only the fields given change. New credentials are tested first "
@@ -122,29 +124,39 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         responses=problem_responses(404, 409),
     )
     def update_channel(
-        session: SessionDep,
+        factory: SessionFactoryDep,
         ctx: ChannelContextDep,
-        _: WriterPrincipal,
+        _: DetachedPrincipal,
         channel_id: PathId,
         body: ChannelUpdate,
         verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
     ) -> ChannelPublic:
-        channel = channels.get_channel(session, channel_id)
-        credentials = (
-            channels.parse_credentials(ctx.registry.get(channel.provider), body.credentials)
-            if body.credentials is not None
-            else None
+        with transaction(factory) as session:
+            channel = channels.get_channel(session, channel_id)
+            provider = ctx.registry.get(channel.provider)
+            credentials = (
+                channels.parse_credentials(provider, body.credentials)
+                if body.credentials is not None
+                else None
+            )
+            draft = ChannelDraft(
+                name=body.name,
+                base_url=str(body.base_url) if body.base_url else None,
+                credentials=credentials,
+                settings=body.settings,
+                fields_set=frozenset(body.model_fields_set),
+            )
+            link = channels.updated_link(ctx, channel, draft)
+        verified = (
+            verify
+            and "credentials" in draft.fields_set
+            and channels.verify_link(ctx, link) is not None
         )
-        draft = ChannelDraft(
-            name=body.name,
-            base_url=str(body.base_url) if body.base_url else None,
-            credentials=credentials,
-            settings=body.settings,
-            fields_set=frozenset(body.model_fields_set),
-        )
-        return channel_public(
-            channels.update_channel(session, ctx, channel_id, draft, verify=verify), ctx
-        )
+        with transaction(factory) as session:
+            channel = channels.update_channel(
+                session, ctx, channel_id, draft, link=link, verified=verified
+            )
+            return channel_public(channel, ctx)
 
     @router.delete(
         "/{channel_id}",
@@ -156,7 +168,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
     def delete_channel(session: SessionDep, _: WriterPrincipal, channel_id: PathId) -> None:
         channels.delete_channel(session, channel_id)
 
-    @router.post(
+    @calling.post(
         "/{channel_id}/test",
         summary="Test a channel's connection",
         description="Calls the marketplace with the stored tokens; 409 with the reason if "
@@ -164,9 +176,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         responses=problem_responses(404, 409),
     )
     def check_channel(
-        session: SessionDep, ctx: ChannelContextDep, _: WriterPrincipal, channel_id: PathId
+        factory: SessionFactoryDep, ctx: ChannelContextDep, _: DetachedPrincipal, channel_id: PathId
     ) -> ConnectionTestPublic:
-        info = channels.test_channel(session, ctx, channel_id)
+        with transaction(factory) as session:
+            link = channels.connected_link(session, ctx, channel_id)
+        check = channels.check_link(ctx, link)
+        with transaction(factory) as session:
+            channels.record_check(session, ctx, channel_id, check)
+        info = channels.check_outcome(check)
         return ConnectionTestPublic(
             ok=True, account_id=info.account_id, account_name=info.account_name,
             currency=info.currency,
@@ -185,8 +202,13 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         start = channels.start_oauth(session, ctx, channel_id)
         return OAuthStartPublic(authorization_url=start.url)
 
-    ecom = APIRouter(prefix="/api/ecom", dependencies=[Depends(authorize_by_method)])
-    ecom.include_router(router, responses=problem_responses(401, 403, 422))
+    ecom = APIRouter(prefix="/api/ecom")
+    ecom.include_router(
+        router,
+        dependencies=[Depends(authorize_by_method)],
+        responses=problem_responses(401, 403, 422),
+    )
+    ecom.include_router(calling, responses=problem_responses(401, 403, 422))
     return ecom
 
 
@@ -203,9 +225,14 @@ def oauth_callback_router() -> APIRouter:
         openapi_extra={"x-authenticated-by": "oauth-state"},
     )
     def oauth_callback(
-        session: WritingSessionDep, ctx: ChannelContextDep, provider: str, request: Request
+        factory: SessionFactoryDep, ctx: ChannelContextDep, provider: str, request: Request
     ) -> ChannelPublic:
         query = dict(request.query_params)
-        return channel_public(channels.finish_oauth(session, ctx, provider, query), ctx)
+        channel_id = channels.oauth_channel_id(ctx, provider, query)
+        with transaction(factory) as session:
+            link = channels.read_link(ctx, channels.get_channel(session, channel_id))
+        tokens = channels.exchange_code(ctx, link, query)
+        with transaction(factory) as session:
+            return channel_public(channels.connect_tokens(session, ctx, channel_id, tokens), ctx)
 
     return router
