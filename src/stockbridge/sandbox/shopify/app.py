@@ -1,17 +1,19 @@
 """The Shopify sandbox as an ASGI app: Shopify's HTTP surface around the GraphQL engine.
 
 Owns what happens before and after GraphQL: the versioned endpoint path, the
-``X-Shopify-Access-Token`` check with Shopify's 401 body, the call log entry per
-operation (named by its root fields), persistence of the state after mutations, and
-the shared ``/_sandbox`` control API (state, reset, calls, faults) with Shopify's error
-shape for injected faults.
+``X-Shopify-Access-Token`` check with Shopify's 401 body (custom-app tokens from the
+config, install-flow tokens from oauth.py with their scopes), the call log entry per
+operation (named by its root fields), publishing the events of a change and persisting
+the state after it, and the shared ``/_sandbox`` control API (state, reset, calls,
+faults, buyers) with Shopify's error shape for injected faults.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,11 +26,13 @@ from stockbridge.sandbox.control import (
     token_expiry_forced,
 )
 from stockbridge.sandbox.events import EventLog
+from stockbridge.sandbox.shopify.buyers import BuyerGenerator, GeneratorSettings, buyers_router
 from stockbridge.sandbox.shopify.config import API_VERSION, ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations, load_official_schema
 from stockbridge.sandbox.shopify.cost import Throttle
 from stockbridge.sandbox.shopify.graph import GraphQLEngine, GraphQLRequest, root_fields
+from stockbridge.sandbox.shopify.oauth import oauth_router
 from stockbridge.sandbox.shopify.state import (
     ShopState,
     fresh_state,
@@ -36,6 +40,8 @@ from stockbridge.sandbox.shopify.state import (
     save_state,
     utc_from_timestamp,
 )
+
+T = TypeVar("T")
 
 INVALID_TOKEN_MESSAGE = (
     "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -67,6 +73,11 @@ class ShopifySandbox:
             error_body=shopify_error_body,
             events=EventLog(clock=config.clock),
         )
+        self.buyers = BuyerGenerator(self.change)
+        if config.buyers_per_minute > 0:
+            self.buyers.start(
+                GeneratorSettings(per_minute=config.buyers_per_minute, seed=config.buyers_seed)
+            )
 
     @property
     def contract_violations(self) -> ContractViolations:
@@ -107,6 +118,39 @@ class ShopifySandbox:
             with self.state.lock:
                 save_state(self.state, self.config.state_file)
 
+    def accepts(self, token: str) -> bool:
+        return token in self.config.access_tokens or token in self.state.oauth_tokens
+
+    def scopes_of(self, token: str) -> frozenset[str] | None:
+        """The token's granted scopes; ``None`` (every scope) for a custom-app token."""
+        if token in self.config.access_tokens:
+            return None
+        grant = self.state.oauth_tokens.get(token)
+        return frozenset(grant.scopes) if grant else frozenset()
+
+    def _context(self, scopes: frozenset[str] | None = None) -> ResolveContext:
+        now = utc_from_timestamp(self.config.clock())
+        return ResolveContext(state=self.state, now=now, scopes=scopes)
+
+    def _after(self, context: ResolveContext) -> None:
+        # Outside the state lock: listeners (webhook delivery) may take their own locks.
+        for topic, payload in context.announcements:
+            self.control.events.publish(topic, payload)
+        if context.changed:
+            self.persist()
+
+    def change(self, apply: Callable[[ResolveContext], T]) -> T:
+        """Run ``apply`` on the state as one step, then publish its events and persist.
+
+        If ``apply`` raises, it must not have changed anything (checkout, cancel and
+        return refuse before they change); nothing is published.
+        """
+        context = self._context()
+        with self.state.lock:
+            result = apply(context)
+        self._after(context)
+        return result
+
     def answer(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         request = GraphQLRequest(
             token=token,
@@ -114,10 +158,11 @@ class ShopifySandbox:
             variables=body.get("variables"),
             operation_name=body.get("operationName"),
         )
-        context = ResolveContext(state=self.state, now=utc_from_timestamp(self.config.clock()))
-        answer = self.engine.answer(request, context)
-        if context.changed:
-            self.persist()
+        context = self._context(self.scopes_of(token))
+        # Buyers change the shop from other threads; a request sees it as one snapshot.
+        with context.state.lock:
+            answer = self.engine.answer(request, context)
+        self._after(context)
         return answer
 
 
@@ -128,13 +173,15 @@ def create_app(config: ShopifySandboxConfig | None = None) -> FastAPI:
     app.state.sandbox = sandbox
     app.add_middleware(SandboxMiddleware, control=sandbox.control)
     app.include_router(control_router(sandbox.control))
+    app.include_router(oauth_router(sandbox.config, lambda: sandbox.state, sandbox.persist))
+    app.include_router(buyers_router(sandbox.change, sandbox.buyers))
 
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql_endpoint(version: str, request: Request) -> JSONResponse:
         if version != API_VERSION:
             return JSONResponse(shopify_error_body(404, "Not Found"), status_code=404)
         token = request.headers.get("X-Shopify-Access-Token", "")
-        if token not in sandbox.config.access_tokens or token_expiry_forced(request):
+        if not sandbox.accepts(token) or token_expiry_forced(request):
             return JSONResponse(shopify_error_body(401, INVALID_TOKEN_MESSAGE), status_code=401)
         try:
             body = json.loads(await request.body())

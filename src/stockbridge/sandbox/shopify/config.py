@@ -31,6 +31,12 @@ class ShopifySandboxConfig:
     2000 is our choice (the Standard plan's figure when it was published); the restore
     rate of 100/s and the single-query maximum of 1000 are Shopify's documented
     Standard-plan figures. ``clock`` returns seconds since the epoch.
+
+    ``client_id`` and ``client_secret`` are the app's credentials for the OAuth install
+    flow (oauth.py); its authorization codes live ``auth_code_ttl`` seconds (Shopify does
+    not publish a figure; codes are meant to be exchanged at once). With
+    ``buyers_per_minute`` above 0, simulated buyers place orders in the background from
+    the start (buyers.py), drawing from a generator seeded with ``buyers_seed``.
     """
 
     shop_name: str = "Stockbridge Sandbox"
@@ -46,3 +52,8 @@ class ShopifySandboxConfig:
     state_file: Path | None = None
     contracts_dir: Path | None = field(default_factory=_contracts_dir_from_env)
     clock: Callable[[], float] = time.time
+    client_id: str = "stockbridge-sandbox-app"
+    client_secret: str = "stockbridge-sandbox-app-secret"
+    auth_code_ttl: float = 60.0
+    buyers_per_minute: float = 0.0
+    buyers_seed: int = 0
