@@ -48,15 +48,32 @@ def ebay(
     uvicorn.run(create_ebay_app(config), host=host, port=port)
 
 
+BuyersPerMinute = Annotated[
+    float,
+    typer.Option(min=0, max=60_000, help="Simulated buyers place this many orders a minute."),
+]
+BuyersSeed = Annotated[int, typer.Option(help="Seed of the simulated buyers' choices.")]
+
+
 @sandbox_app.command("shopify")
 def shopify(
     port: Port = 8102,
     host: Host = "127.0.0.1",
     state: State = None,
+    buyers_per_minute: BuyersPerMinute = 0.0,
+    buyers_seed: BuyersSeed = 0,
 ) -> None:
     """The Shopify sandbox: the GraphQL Admin API (2025-10) of one shop."""
-    config = replace(ShopifySandboxConfig(), state_file=state)
+    config = replace(
+        ShopifySandboxConfig(),
+        state_file=state,
+        buyers_per_minute=buyers_per_minute,
+        buyers_seed=buyers_seed,
+    )
     console = Console()
     console.print(f"Shopify sandbox on http://{host}:{port}/admin/api/2025-10/graphql.json")
     console.print(f"  X-Shopify-Access-Token: {', '.join(sorted(config.access_tokens))}")
+    console.print(f"  OAuth client id / secret: {config.client_id} / {config.client_secret}")
+    if buyers_per_minute:
+        console.print(f"  simulated buyers: {buyers_per_minute:g} orders a minute")
     uvicorn.run(create_shopify_app(config), host=host, port=port)

@@ -80,7 +80,9 @@ mutation ($input: RefundInput!) {
     refund {
       id totalRefundedSet { shopMoney { amount } }
       refundLineItems(first: 10) {
-        nodes { quantity restockType restocked location { id } subtotalSet { shopMoney { amount } } }
+        nodes {
+          quantity restockType restocked location { id } subtotalSet { shopMoney { amount } }
+        }
       }
       transactions(first: 5) { nodes { kind status gateway amountSet { shopMoney { amount } } } }
     }
@@ -149,7 +151,9 @@ def fulfill_all(shopify: ShopifyClient, order_id: str, **tracking: Any) -> dict[
     for fo in order(shopify, order_id)["fulfillmentOrders"]["nodes"]:
         if fo["status"] == "CLOSED":
             continue
-        fulfillment: dict[str, Any] = {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}
+        fulfillment: dict[str, Any] = {
+            "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]
+        }
         if tracking:
             fulfillment["trackingInfo"] = tracking
         last = shopify.data(FULFILL, {"fulfillment": fulfillment})["fulfillmentCreate"]

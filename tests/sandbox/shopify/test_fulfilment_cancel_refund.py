@@ -34,7 +34,11 @@ def _fulfil(shopify: ShopifyClient, order_id: str, quantity: int | None) -> dict
     fulfillment = {
         "lineItemsByFulfillmentOrder": [group],
         "notifyCustomer": True,
-        "trackingInfo": {"company": "Royal Mail", "number": "RM123", "url": "https://rm.example/RM123"},
+        "trackingInfo": {
+            "company": "Royal Mail",
+            "number": "RM123",
+            "url": "https://rm.example/RM123",
+        },
     }
     result: dict[str, Any] = shopify.data(FULFILL, {"fulfillment": fulfillment})[
         "fulfillmentCreate"
@@ -50,7 +54,11 @@ def test_partial_then_full_fulfilment_moves_committed_out_of_on_hand(
     first = _fulfil(shopify, order_id, 1)
     assert first["userErrors"] == []
     shipped = first["fulfillment"]
-    assert (shipped["name"], shipped["status"], shipped["totalQuantity"]) == ("#1001.1", "SUCCESS", 1)
+    assert (shipped["name"], shipped["status"], shipped["totalQuantity"]) == (
+        "#1001.1",
+        "SUCCESS",
+        1,
+    )
     assert shipped["trackingInfo"] == [
         {"company": "Royal Mail", "number": "RM123", "url": "https://rm.example/RM123"}
     ]
@@ -211,7 +219,9 @@ def test_over_refunds_are_user_errors_and_change_nothing(shopify: ShopifyClient)
     shipping = _refund(shopify, orderId=order_id, shipping={"amount": "3.01"})
     assert shipping["userErrors"][0]["field"] == ["input", "shipping", "amount"]
     missing = _refund(shopify, orderId="gid://shopify/Order/4040")
-    assert missing["userErrors"] == [{"field": ["input", "orderId"], "message": "Order does not exist."}]
+    assert missing["userErrors"] == [
+        {"field": ["input", "orderId"], "message": "Order does not exist."}
+    ]
     assert levels(shopify, item)[main] == {"available": 2, "committed": 3, "on_hand": 5}
     assert order(shopify, order_id)["displayFinancialStatus"] == "PAID"
 

@@ -57,7 +57,8 @@ def test_a_code_buys_one_token_whose_scopes_are_enforced(shopify: ShopifyClient)
     assert body["scope"] == "read_products"
     token = body["access_token"]
     products = shopify.post("{ products(first: 1) { nodes { id } } }", token=token)
-    assert products.status_code == 200 and "errors" not in products.json()
+    assert products.status_code == 200
+    assert "errors" not in products.json()
     denied = shopify.post("{ orders(first: 1) { nodes { id } } }", token=token).json()
     [error] = denied["errors"]
     assert error["message"] == (

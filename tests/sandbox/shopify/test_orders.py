@@ -159,8 +159,7 @@ def test_an_updated_at_poll_sees_each_changed_order_exactly_when_it_changed(
 
 def test_an_unknown_or_malformed_order_id_is_null(shopify: ShopifyClient) -> None:
     data = shopify.data(
-        'query { a: order(id: "gid://shopify/Order/999") { id } '
-        'b: order(id: "nonsense") { id } }'
+        'query { a: order(id: "gid://shopify/Order/999") { id } b: order(id: "nonsense") { id } }'
     )
     assert data == {"a": None, "b": None}
 
@@ -168,5 +167,7 @@ def test_an_unknown_or_malformed_order_id_is_null(shopify: ShopifyClient) -> Non
 def test_orders_need_first_or_last_and_cost_by_first(shopify: ShopifyClient) -> None:
     answer = shopify.run("{ orders { nodes { id } } }")
     assert answer["errors"][0]["message"] == "you must provide one of first or last"
-    priced = shopify.run("{ orders(first: 10) { nodes { id name lineItems(first: 5) { nodes { sku } } } } }")
+    priced = shopify.run(
+        "{ orders(first: 10) { nodes { id name lineItems(first: 5) { nodes { sku } } } } }"
+    )
     assert priced["extensions"]["cost"]["requestedQueryCost"] == 2 + 10 * (1 + 2 + 5)

@@ -26,7 +26,14 @@ from stockbridge.sandbox.shopify.order_records import (
     OrderRecord,
     TrackingRecord,
 )
-from stockbridge.sandbox.shopify.orders import READ_ORDERS, line_item, money_bag, order_of, touch
+from stockbridge.sandbox.shopify.orders import (
+    READ_ORDERS,
+    line_item,
+    money_bag,
+    order_field,
+    order_of,
+    touch,
+)
 from stockbridge.sandbox.shopify.pagination import connection
 from stockbridge.sandbox.shopify.payloads import fulfillment_payload
 from stockbridge.sandbox.shopify.scopes import require_scope
@@ -104,7 +111,7 @@ RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     "FulfillmentOrder": {
         "status": lambda fo, info: fulfillment_order_status(fo),
         "assignedLocation": _assigned_location,
-        "order": order_of,
+        "order": order_field,
         "orderId": lambda fo, info: order_of(info, fo).id,
         "orderName": lambda fo, info: order_of(info, fo).name,
         "orderProcessedAt": lambda fo, info: order_of(info, fo).processed_at,
@@ -125,7 +132,7 @@ RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     },
     "Fulfillment": {
         "location": lambda f, info: _ctx(info).state.locations.get(f.location_id),
-        "order": order_of,
+        "order": order_field,
         "requiresShipping": lambda f, info: True,
         "trackingInfo": lambda f, info, first=None: f.tracking_info[:first],
         "fulfillmentLineItems": lambda f, info, **page: connection(

@@ -62,6 +62,11 @@ def order_of(info: Info, record: Any) -> OrderRecord:
     return order
 
 
+def order_field(record: Any, info: Info) -> OrderRecord:
+    """Resolver of a part's ``order`` field."""
+    return order_of(info, record)
+
+
 def touch(context: ResolveContext, order: OrderRecord, *topics: str) -> None:
     """Stamp the change on the order and announce it: ``orders/updated`` and ``topics``."""
     order.updated_at = context.now

@@ -34,6 +34,7 @@ from stockbridge.sandbox.shopify.orders import (
     WRITE_ORDERS,
     line_item,
     money_bag,
+    order_field,
     order_of,
     touch,
 )
@@ -53,7 +54,7 @@ def _by_number(record: Any) -> int:
 
 RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     "Refund": {
-        "order": order_of,
+        "order": order_field,
         "return": lambda refund, info: next(
             (r for r in order_of(info, refund).returns if r.id == refund.return_id), None
         ),

@@ -25,7 +25,7 @@ from stockbridge.sandbox.shopify.order_records import (
     ReturnLineItemRecord,
     ReturnRecord,
 )
-from stockbridge.sandbox.shopify.orders import order_of, touch
+from stockbridge.sandbox.shopify.orders import order_field, order_of, touch
 from stockbridge.sandbox.shopify.pagination import connection
 from stockbridge.sandbox.shopify.payloads import return_payload
 from stockbridge.sandbox.shopify.scopes import require_scope
@@ -61,7 +61,7 @@ def resolve_return(_root: None, info: Info, id: str) -> ReturnRecord | None:
 RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
     "QueryRoot": {"return": resolve_return},
     "Return": {
-        "order": order_of,
+        "order": order_field,
         "returnLineItems": lambda ret, info, **page: connection(
             ret.line_items, key=_by_number, **page
         ),
