@@ -36,7 +36,9 @@ from stockbridge.sandbox.shopify.state import (
 def _time(state: ShopState, value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(state.shop.iana_timezone)).isoformat()
+    # Shopify's REST times are whole seconds.
+    shop_time = value.astimezone(ZoneInfo(state.shop.iana_timezone))
+    return shop_time.replace(microsecond=0).isoformat()
 
 
 def _amount(value: Decimal) -> str:
