@@ -92,16 +92,23 @@ def shopify(
     state: State = None,
     compliance_url: ComplianceUrl = None,
     webhook_time_scale: WebhookTimeScale = 1.0,
+    buyers_per_minute: BuyersPerMinute = 0.0,
+    buyers_seed: BuyersSeed = 0,
 ) -> None:
-    """The Shopify sandbox: the GraphQL Admin API (2025-10) of one shop."""
+    """The Shopify sandbox: one shop's GraphQL Admin API (2025-10), OAuth, webhooks, buyers."""
     config = replace(
         ShopifySandboxConfig(),
         state_file=state,
         compliance_webhook_url=compliance_url,
         webhook_time_scale=webhook_time_scale,
+        buyers_per_minute=buyers_per_minute,
+        buyers_seed=buyers_seed,
     )
     console = Console()
     console.print(f"Shopify sandbox on http://{host}:{port}/admin/api/2025-10/graphql.json")
     console.print(f"  X-Shopify-Access-Token: {', '.join(sorted(config.access_tokens))}")
     console.print(f"  webhooks signed with client secret: {config.client_secret}")
+    console.print(f"  OAuth client id / secret: {config.client_id} / {config.client_secret}")
+    if buyers_per_minute:
+        console.print(f"  simulated buyers: {buyers_per_minute:g} orders a minute")
     uvicorn.run(create_shopify_app(config), host=host, port=port)

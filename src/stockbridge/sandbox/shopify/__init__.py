@@ -1,13 +1,17 @@
 """Shopify sandbox: a stateful simulator of the Admin GraphQL API (version 2025-10).
 
-``schema.graphql`` is our SDL subset (proved true to Shopify's official schema by
-tests/sandbox/shopify/test_schema_contract.py); ``graph`` executes it over ``state``
-with the resolvers of ``catalog`` (product and variant reads), ``product_set``
-(the productSet upsert), ``inventory`` (shop, locations, levels, quantity
-mutations) and ``webhooks`` (webhook subscriptions); ``cost`` prices and throttles
-each query; ``webhook_delivery`` turns announced events into signed deliveries and
-``app_topics`` announces the app's own topics (uninstall, compliance);
-``app`` serves it over HTTP with the shared ``/_sandbox`` control API.
+``schema.graphql`` and ``orders.graphql`` are our SDL subset (proved true to Shopify's
+official schema by tests/sandbox/shopify/test_schema_contract.py); ``graph`` executes it
+over ``state`` with the resolvers of ``catalog`` (product and variant reads),
+``product_set`` (the productSet upsert), ``inventory`` (shop, locations, levels,
+quantity mutations), ``orders`` (order reads), ``fulfillment``, ``cancellation``,
+``refunds`` and ``returns`` (order changes, whose stock effects ``order_stock`` owns)
+and ``webhooks`` (webhook subscriptions); ``cost`` prices and throttles each query.
+``checkout`` sells to buyers, ``buyers`` serves them on the control API, ``oauth`` runs
+the install flow, ``payloads`` shapes the webhook events, ``webhook_delivery`` turns
+announced events into signed deliveries and ``app_topics`` announces the app's own
+topics (uninstall, compliance); ``app`` serves it all over HTTP with the shared
+``/_sandbox`` control API.
 """
 
 from stockbridge.sandbox.shopify.app import ShopifySandbox, create_app

@@ -1,18 +1,21 @@
 """The Shopify sandbox as an ASGI app: Shopify's HTTP surface around the GraphQL engine.
 
 Owns what happens before and after GraphQL: the versioned endpoint path, the
-``X-Shopify-Access-Token`` check with Shopify's 401 body, the call log entry per
-operation (named by its root fields), persistence of the state after mutations, and
-the shared ``/_sandbox`` control API (state, reset, calls, faults) with Shopify's error
-shape for injected faults, and the webhook deliveries of its events
-(``webhook_delivery``, ``/_sandbox/deliveries``, ``app_topics``).
+``X-Shopify-Access-Token`` check with Shopify's 401 body (custom-app tokens from the
+config, install-flow tokens from oauth.py with their scopes; none after an uninstall),
+the call log entry per operation (named by its root fields), publishing the events of a
+change and persisting the state after it, the shared ``/_sandbox`` control API (state,
+reset, calls, faults, buyers) with Shopify's error shape for injected faults, and the
+webhook deliveries of its events (``webhook_delivery``, ``/_sandbox/deliveries``,
+``app_topics``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -27,11 +30,13 @@ from stockbridge.sandbox.control import (
 from stockbridge.sandbox.delivery import delivery_router
 from stockbridge.sandbox.events import EventLog
 from stockbridge.sandbox.shopify.app_topics import app_topics_router
+from stockbridge.sandbox.shopify.buyers import BuyerGenerator, GeneratorSettings, buyers_router
 from stockbridge.sandbox.shopify.config import API_VERSION, ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations, load_official_schema
 from stockbridge.sandbox.shopify.cost import Throttle
 from stockbridge.sandbox.shopify.graph import GraphQLEngine, GraphQLRequest, root_fields
+from stockbridge.sandbox.shopify.oauth import oauth_router
 from stockbridge.sandbox.shopify.state import (
     ShopState,
     fresh_state,
@@ -40,6 +45,8 @@ from stockbridge.sandbox.shopify.state import (
     utc_from_timestamp,
 )
 from stockbridge.sandbox.shopify.webhook_delivery import WebhookDispatcher
+
+T = TypeVar("T")
 
 INVALID_TOKEN_MESSAGE = (
     "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -73,6 +80,11 @@ class ShopifySandbox:
         )
         self.webhooks = WebhookDispatcher(config, state=lambda: self.state, persist=self.persist)
         self.control.events.listen(self.webhooks.on_event)
+        self.buyers = BuyerGenerator(self.change)
+        if config.buyers_per_minute > 0:
+            self.buyers.start(
+                GeneratorSettings(per_minute=config.buyers_per_minute, seed=config.buyers_seed)
+            )
 
     @property
     def contract_violations(self) -> ContractViolations:
@@ -115,8 +127,44 @@ class ShopifySandbox:
                 save_state(self.state, self.config.state_file)
 
     def token_accepted(self, token: str) -> bool:
-        # An uninstall revokes the app's tokens (app_topics.py).
-        return token in self.config.access_tokens and token not in self.state.revoked_tokens
+        """A custom-app or install-flow token, unless an uninstall revoked it (app_topics.py)."""
+        known = token in self.config.access_tokens or token in self.state.oauth_tokens
+        return known and token not in self.state.revoked_tokens
+
+    def scopes_of(self, token: str) -> frozenset[str] | None:
+        """The token's granted scopes; ``None`` (every scope) for a custom-app token."""
+        if token in self.config.access_tokens:
+            return None
+        grant = self.state.oauth_tokens.get(token)
+        return frozenset(grant.scopes) if grant else frozenset()
+
+    def _context(self, scopes: frozenset[str] | None = None) -> ResolveContext:
+        now = utc_from_timestamp(self.config.clock())
+        return ResolveContext(
+            state=self.state,
+            now=now,
+            scopes=scopes,
+            webhook_https_only=self.config.webhook_https_only,
+        )
+
+    def _after(self, context: ResolveContext) -> None:
+        # Outside the state lock: listeners (webhook delivery) may take their own locks.
+        for topic, payload in context.announcements:
+            self.control.events.publish(topic, payload)
+        if context.changed:
+            self.persist()
+
+    def change(self, apply: Callable[[ResolveContext], T]) -> T:
+        """Run ``apply`` on the state as one step, then publish its events and persist.
+
+        If ``apply`` raises, it must not have changed anything (checkout, cancel and
+        return refuse before they change); nothing is published.
+        """
+        context = self._context()
+        with self.state.lock:
+            result = apply(context)
+        self._after(context)
+        return result
 
     def answer(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         request = GraphQLRequest(
@@ -125,14 +173,11 @@ class ShopifySandbox:
             variables=body.get("variables"),
             operation_name=body.get("operationName"),
         )
-        context = ResolveContext(
-            state=self.state,
-            now=utc_from_timestamp(self.config.clock()),
-            webhook_https_only=self.config.webhook_https_only,
-        )
-        answer = self.engine.answer(request, context)
-        if context.changed:
-            self.persist()
+        context = self._context(self.scopes_of(token))
+        # Buyers change the shop from other threads; a request sees it as one snapshot.
+        with context.state.lock:
+            answer = self.engine.answer(request, context)
+        self._after(context)
         return answer
 
 
@@ -145,6 +190,8 @@ def create_app(config: ShopifySandboxConfig | None = None) -> FastAPI:
     app.include_router(control_router(sandbox.control))
     app.include_router(delivery_router(sandbox.webhooks.deliverer))
     app.include_router(app_topics_router(sandbox))
+    app.include_router(oauth_router(sandbox.config, lambda: sandbox.state, sandbox.persist))
+    app.include_router(buyers_router(sandbox.change, sandbox.buyers))
 
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql_endpoint(version: str, request: Request) -> JSONResponse:

@@ -82,7 +82,7 @@ def uninstall(sandbox: Sandbox) -> dict[str, Any]:
     # Announced first: its deliveries are built from the subscriptions still there.
     event = sandbox.control.events.publish("app/uninstalled", payload)
     with state.lock:
-        state.revoked_tokens |= set(sandbox.config.access_tokens)
+        state.revoked_tokens |= set(sandbox.config.access_tokens) | set(state.oauth_tokens)
         state.webhook_subscriptions.clear()
     sandbox.persist()
     return event.as_json()

@@ -32,14 +32,18 @@ class ShopifySandboxConfig:
     rate of 100/s and the single-query maximum of 1000 are Shopify's documented
     Standard-plan figures. ``clock`` returns seconds since the epoch.
 
-    Webhooks are signed with ``client_secret`` (the app's client secret, which Shopify
-    uses as the HMAC key). ``webhook_time_scale`` multiplies every retry delay, so a
-    test sees Shopify's four-hour retry schedule in milliseconds. Shopify refuses
-    ``http://`` and local addresses; the sandbox accepts them so that a receiver on
-    this machine can subscribe, unless ``webhook_https_only`` asks for Shopify's rule.
-    ``compliance_webhook_url`` plays the app's compliance webhook setting (its
-    ``shopify.app.toml``): where ``customers/data_request``, ``customers/redact`` and
-    ``shop/redact`` go.
+    ``client_id`` and ``client_secret`` are the app's credentials for the OAuth install
+    flow (oauth.py); the client secret is also the HMAC key that signs webhooks, as on
+    Shopify. Authorization codes live ``auth_code_ttl`` seconds (Shopify does not publish
+    a figure; codes are meant to be exchanged at once). With ``buyers_per_minute`` above
+    0, simulated buyers place orders in the background from the start (buyers.py),
+    drawing from a generator seeded with ``buyers_seed``. ``webhook_time_scale``
+    multiplies every retry delay, so a test sees Shopify's four-hour retry schedule in
+    milliseconds. Shopify refuses ``http://`` and local addresses; the sandbox accepts
+    them so that a receiver on this machine can subscribe, unless ``webhook_https_only``
+    asks for Shopify's rule. ``compliance_webhook_url`` plays the app's compliance
+    webhook setting (its ``shopify.app.toml``): where ``customers/data_request``,
+    ``customers/redact`` and ``shop/redact`` go.
     """
 
     shop_name: str = "Stockbridge Sandbox"
@@ -55,8 +59,12 @@ class ShopifySandboxConfig:
     state_file: Path | None = None
     contracts_dir: Path | None = field(default_factory=_contracts_dir_from_env)
     clock: Callable[[], float] = time.time
+    client_id: str = "stockbridge-sandbox-app"
+    client_secret: str = "stockbridge-sandbox-app-secret"
+    auth_code_ttl: float = 60.0
+    buyers_per_minute: float = 0.0
+    buyers_seed: int = 0
     # webhooks (webhook_delivery.py)
-    client_secret: str = "shpss_sandbox_client_secret"
     webhook_time_scale: float = 1.0
     webhook_timeout_seconds: float = 5.0
     webhook_connect_timeout_seconds: float = 1.0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from graphql import GraphQLResolveInfo
 
@@ -16,13 +17,22 @@ class ResolveContext:
     """The state to read and change, and the instant this request happens at.
 
     ``changed`` is set by mutations that changed the state, so the app knows to persist.
-    ``webhook_https_only`` is ``ShopifySandboxConfig.webhook_https_only``.
+    ``scopes`` are the access scopes of the caller's token (``None``: a custom-app token,
+    which holds every scope). ``announcements`` are the webhook events of the changes
+    made, published on the sandbox's event log once the request is answered, so that
+    listeners never run inside a resolver. ``webhook_https_only`` is
+    ``ShopifySandboxConfig.webhook_https_only``.
     """
 
     state: ShopState
     now: datetime
     changed: bool = field(default=False)
     webhook_https_only: bool = False
+    scopes: frozenset[str] | None = None
+    announcements: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+
+    def announce(self, topic: str, payload: Mapping[str, Any]) -> None:
+        self.announcements.append((topic, payload))
 
 
 #: The resolve info every resolver of the sandbox receives.

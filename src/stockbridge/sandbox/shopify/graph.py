@@ -36,7 +36,17 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 
-from stockbridge.sandbox.shopify import catalog, inventory, product_set, webhooks
+from stockbridge.sandbox.shopify import (
+    cancellation,
+    catalog,
+    fulfillment,
+    inventory,
+    orders,
+    product_set,
+    refunds,
+    returns,
+    webhooks,
+)
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations
 from stockbridge.sandbox.shopify.cost import (
@@ -50,6 +60,8 @@ from stockbridge.sandbox.shopify.cost import (
 from stockbridge.sandbox.shopify.state import gid_number
 
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
+#: Further SDL files joined to ``SCHEMA_FILE``, each extending its root types.
+EXTENSION_FILES = (Path(__file__).with_name("orders.graphql"),)
 
 
 def _snake(name: str) -> str:
@@ -73,16 +85,33 @@ def _serialize_datetime(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def sandbox_schema() -> GraphQLSchema:
-    """Our SDL with the resolvers of ``catalog`` and ``inventory`` bound; built once."""
-    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
-    for resolvers in (catalog.RESOLVERS, inventory.RESOLVERS, webhooks.RESOLVERS):
+    """Our SDL with the resolvers of its modules bound; built once."""
+    sdl = [path.read_text(encoding="utf-8") for path in (SCHEMA_FILE, *EXTENSION_FILES)]
+    schema = build_schema("\n".join(sdl))
+    for resolvers in (
+        catalog.RESOLVERS,
+        inventory.RESOLVERS,
+        orders.RESOLVERS,
+        fulfillment.RESOLVERS,
+        refunds.RESOLVERS,
+        returns.RESOLVERS,
+        webhooks.RESOLVERS,
+    ):
         for type_name, fields in resolvers.items():
             owner = schema.type_map[type_name]
             assert isinstance(owner, GraphQLObjectType)
             for field_name, resolve in fields.items():
                 owner.fields[field_name].resolve = resolve
     assert schema.mutation_type is not None
-    for mutations in (product_set.MUTATIONS, inventory.MUTATIONS, webhooks.MUTATIONS):
+    for mutations in (
+        product_set.MUTATIONS,
+        inventory.MUTATIONS,
+        fulfillment.MUTATIONS,
+        cancellation.MUTATIONS,
+        refunds.MUTATIONS,
+        returns.MUTATIONS,
+        webhooks.MUTATIONS,
+    ):
         for field_name, resolve in mutations.items():
             schema.mutation_type.fields[field_name].resolve = resolve
     date_time = schema.type_map["DateTime"]

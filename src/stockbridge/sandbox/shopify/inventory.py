@@ -16,6 +16,7 @@ from graphql import GraphQLError
 
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.pagination import connection
+from stockbridge.sandbox.shopify.payloads import inventory_level_payload
 from stockbridge.sandbox.shopify.search import Searchable, matches
 from stockbridge.sandbox.shopify.state import (
     QUANTITY_NAMES,
@@ -264,6 +265,7 @@ def _new_group(
     # Not kept in the state: no served query reads a group back, and a benchmark's
     # thousands of pushes must not grow the state (or its file) without bound.
     context.changed = True
+    _announce_available(context, changes)
     return AdjustmentGroupRecord(
         id=context.state.new_id("InventoryAdjustmentGroup"),
         reason=reason,
@@ -271,6 +273,16 @@ def _new_group(
         changes=changes,
         created_at=context.now,
     )
+
+
+def _announce_available(context: ResolveContext, changes: list[AdjustmentChange]) -> None:
+    """``inventory_levels/update`` once per level whose available quantity changed."""
+    state = context.state
+    moved = {(c.item_id, c.location_id) for c in changes if c.name == "available" and c.delta}
+    for item_id, location_id in sorted(moved):
+        level = state.level(item_id, location_id)
+        if level is not None:
+            context.announce("inventory_levels/update", inventory_level_payload(state, level))
 
 
 def resolve_set_quantities(_root: None, info: Info, input: Any) -> dict[str, Any]:

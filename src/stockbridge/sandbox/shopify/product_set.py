@@ -20,6 +20,7 @@ from typing import Any
 from stockbridge.sandbox.shopify.catalog import DEFAULT_OPTION, variants_of
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.inventory import SETTABLE_NAMES, set_quantity
+from stockbridge.sandbox.shopify.payloads import product_payload
 from stockbridge.sandbox.shopify.state import (
     InventoryItemRecord,
     OptionRecord,
@@ -78,9 +79,12 @@ def resolve_product_set(
             product = _apply_product_set(draft, context, input, identifier or {})
         except _Invalid as invalid:
             return _payload(None, [invalid.error], synchronous, state)
+        existed = product.id in state.products
         for name in ShopState.model_fields:
             setattr(state, name, getattr(draft, name))
         context.changed = True
+        topic = "products/update" if existed else "products/create"
+        context.announce(topic, product_payload(state, state.products[product.id]))
         return _payload(state.products[product.id], [], synchronous, state)
 
 

@@ -19,6 +19,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from stockbridge.sandbox.shopify.order_records import (
+    CustomerRecord,
+    OAuthGrantRecord,
+    OAuthTokenRecord,
+    OrderRecord,
+)
+
 #: Quantity names an inventory level holds, as Shopify's inventory states document them.
 QUANTITY_NAMES = (
     "available",
@@ -202,6 +209,15 @@ class ShopState(BaseModel):
     webhook_subscriptions: dict[str, WebhookSubscriptionRecord] = Field(default_factory=dict)
     #: Access tokens revoked when the app was uninstalled (``POST /_sandbox/app/uninstall``).
     revoked_tokens: set[str] = Field(default_factory=set)
+    customers: dict[str, CustomerRecord] = Field(default_factory=dict)
+    orders: dict[str, OrderRecord] = Field(default_factory=dict)
+    #: Id of an order's part (fulfilment order, fulfilment, refund, return, line item,
+    #: fulfilment line item) -> the order's id.
+    order_parts: dict[str, str] = Field(default_factory=dict)
+    next_order_number: int = 1001
+    #: Install-flow authorization codes by code, and the access tokens they became.
+    oauth_grants: dict[str, OAuthGrantRecord] = Field(default_factory=dict)
+    oauth_tokens: dict[str, OAuthTokenRecord] = Field(default_factory=dict)
 
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
 
@@ -213,6 +229,11 @@ class ShopState(BaseModel):
         number = self.next_number
         self.next_number += 1
         return gid(resource, number)
+
+    def order_of(self, part_id: str) -> OrderRecord | None:
+        """The order that a part (fulfilment order, return, line item, ...) belongs to."""
+        order_id = self.order_parts.get(part_id)
+        return self.orders.get(order_id) if order_id else None
 
     def level(self, item_id: str, location_id: str) -> InventoryLevelRecord | None:
         # The level's id is made of the two numbers, so this is a dict look-up, not a scan.

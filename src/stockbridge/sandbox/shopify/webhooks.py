@@ -31,13 +31,23 @@ from stockbridge.sandbox.shopify.webhook_filter import filter_is_valid
 #: GraphQL enum value -> the topic as deliveries spell it (``X-Shopify-Topic``).
 TOPICS: dict[str, str] = {
     "APP_UNINSTALLED": "app/uninstalled",
+    "FULFILLMENTS_CREATE": "fulfillments/create",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
     "ORDERS_CANCELLED": "orders/cancelled",
     "ORDERS_CREATE": "orders/create",
     "ORDERS_FULFILLED": "orders/fulfilled",
+    "ORDERS_PAID": "orders/paid",
+    "ORDERS_PARTIALLY_FULFILLED": "orders/partially_fulfilled",
     "ORDERS_UPDATED": "orders/updated",
+    "PRODUCTS_CREATE": "products/create",
     "PRODUCTS_UPDATE": "products/update",
     "REFUNDS_CREATE": "refunds/create",
+    "RETURNS_APPROVE": "returns/approve",
+    "RETURNS_CANCEL": "returns/cancel",
+    "RETURNS_CLOSE": "returns/close",
+    "RETURNS_DECLINE": "returns/decline",
+    "RETURNS_REOPEN": "returns/reopen",
+    "RETURNS_REQUEST": "returns/request",
 }
 #: Delivery topic -> GraphQL enum value.
 ENUM_OF_TOPIC: dict[str, str] = {topic: enum for enum, topic in TOPICS.items()}
