@@ -55,7 +55,11 @@ from stockbridge.channels.shopify.documents import (
     PRODUCT_STATUS_SET,
     SHOP_AND_LOCATIONS,
 )
-from stockbridge.channels.shopify.mapping import product_identifier, product_set_input
+from stockbridge.channels.shopify.mapping import (
+    price_text,
+    product_identifier,
+    product_set_input,
+)
 from stockbridge.channels.shopify.schemas import (
     ShopifyCredentials,
     ShopSetup,
@@ -236,8 +240,9 @@ class ShopifyAdapter:
             existing = known.get(listing.sku)
             if existing is not None and existing.product_variants > 1:
                 # A shop's own product of several variants: productSet would delete the
-                # others, so only this variant's stock and price are pushed.
-                reprice.append(PriceUpdate(listing.sku, listing.price))
+                # others, so only this variant's stock and (changed) price are pushed.
+                if existing.price != price_text(listing.price, setup.currency):
+                    reprice.append(PriceUpdate(listing.sku, listing.price))
                 ref = existing
             else:
                 ref = self._product_set(listing, existing, setup)
@@ -271,6 +276,7 @@ class ShopifyAdapter:
         ref = variant_from_node(
             {
                 **variant,
+                "price": payload["variants"][0]["price"],
                 "product": {
                     "id": product["id"],
                     "handle": product["handle"],

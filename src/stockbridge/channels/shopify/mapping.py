@@ -38,9 +38,12 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def handle_for_sku(sku: str) -> str:
-    """A stable handle per SKU; a hash suffix keeps SKUs that slug alike apart."""
+    """A stable handle per SKU; a hash suffix keeps SKUs that slug alike apart.
+
+    Case is not kept (handles are lower-case), as Shopify's own ``sku:`` search ignores it.
+    """
     lowered = sku.strip().lower()
-    if _SLUG.fullmatch(lowered) and lowered == sku.strip():
+    if _SLUG.fullmatch(lowered):
         return f"{HANDLE_PREFIX}{lowered}"
     slug = re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "item"
     digest = hashlib.sha256(sku.encode()).hexdigest()[:8]

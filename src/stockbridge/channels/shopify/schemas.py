@@ -55,6 +55,8 @@ class VariantRef:
     handle: str
     status: str
     inventory_item_id: str
+    #: The variant's price as Shopify writes it (a decimal string in the shop's currency).
+    price: str
     product_variants: int
     tags: tuple[str, ...]
     #: ``None`` when the item is not stocked at the location.
@@ -102,6 +104,7 @@ def variant_from_node(node: Mapping[str, Any]) -> VariantRef:
         handle=str(product.get("handle") or ""),
         status=str(product.get("status") or "DRAFT"),
         inventory_item_id=str(required(item, "id", "productVariant.inventoryItem")),
+        price=str(node.get("price") or ""),
         product_variants=int(count) if count is not None else 1,
         tags=tuple(product.get("tags") or ()),
         available=available,
