@@ -20,7 +20,7 @@ import pytest
 from stockbridge.channels.shopify import ShopifyAdapter
 from stockbridge.sandbox.shopify import ShopifySandbox, ShopifySandboxConfig, create_app
 from stockbridge.sandbox.shopify.config import CONTRACTS_ENV
-from tests.channels.shopify.helpers import TOKEN, RunningSandbox
+from tests.channels.shopify.helpers import TOKENS, RunningSandbox
 from tests.sandbox.contracts import CONTRACTS_DIR, contracts_present, require_contracts
 from tests.sandbox.servers import serve_in_thread
 
@@ -37,7 +37,7 @@ def contract_mode(monkeypatch: pytest.MonkeyPatch) -> Path | None:
 
 @pytest.fixture
 def sandbox_config(contract_mode: Path | None) -> ShopifySandboxConfig:
-    return ShopifySandboxConfig(access_tokens=frozenset({TOKEN}))
+    return ShopifySandboxConfig(access_tokens=TOKENS)
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from stockbridge.sandbox.shopify import API_VERSION, ShopifySandbox
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 TOKEN = "shpat_adapter_test"
+#: The shop owner's own token for direct queries: a bucket of its own, apart from the adapter's.
+OWNER_TOKEN = "shpat_owner_test"
+TOKENS = frozenset({TOKEN, OWNER_TOKEN})
 
 
 @dataclass
@@ -64,7 +67,7 @@ def graphql(sandbox: RunningSandbox, query: str, variables: dict[str, Any] | Non
     response = sandbox.control.post(
         GRAPHQL_PATH,
         json={"query": query, "variables": variables or {}},
-        headers={"X-Shopify-Access-Token": TOKEN},
+        headers={"X-Shopify-Access-Token": OWNER_TOKEN},
     )
     assert response.status_code == 200, response.text
     body = response.json()

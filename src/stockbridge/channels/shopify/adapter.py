@@ -12,10 +12,12 @@ online orders), ``redis_url`` (shared pacing), ``timeout_seconds``, ``scopes``.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import httpx
 from pydantic import BaseModel
@@ -81,6 +83,30 @@ CAPABILITIES = Capabilities(
 )
 
 
+_buckets: dict[tuple[str, str], pacing.CostBucket] = {}
+_buckets_lock = threading.Lock()
+
+
+def shop_bucket(shop: str, token: str, settings: Mapping[str, Any]) -> pacing.CostBucket:
+    """The cost bucket of one shop and app token, shared by every connection in the process.
+
+    Shopify keeps one bucket per app and shop, so two adapters for the same shop (two
+    jobs in one worker) must spend from one bucket too; with ``redis_url`` every worker
+    shares it through Redis.
+    """
+    redis_url = settings.get("redis_url")
+    token_key = hashlib.sha256(token.encode()).hexdigest()[:16]
+    name = f"shopify:{shop}:{token_key}"
+    if redis_url:
+        return pacing.cost_bucket(name, INITIAL_MAXIMUM, INITIAL_RESTORE_RATE, str(redis_url))
+    with _buckets_lock:
+        bucket = _buckets.get((shop, token_key))
+        if bucket is None:
+            bucket = pacing.cost_bucket(name, INITIAL_MAXIMUM, INITIAL_RESTORE_RATE, None)
+            _buckets[(shop, token_key)] = bucket
+        return bucket
+
+
 def _not_ready(what: str) -> ChannelError:
     return ChannelError(
         f"Shopify {what} is not supported by this adapter yet",
@@ -129,11 +155,8 @@ class ShopifyAdapter:
     def client(self) -> ShopifyGraphQLClient:
         with self._lock:
             if self._client is None:
-                bucket = pacing.cost_bucket(
-                    f"shopify:{auth.shop_host(self.base_url)}",
-                    INITIAL_MAXIMUM,
-                    INITIAL_RESTORE_RATE,
-                    self._settings.get("redis_url"),
+                bucket = shop_bucket(
+                    auth.shop_host(self.base_url), self._access_token(), self._settings
                 )
                 self._client = ShopifyGraphQLClient(
                     self.base_url,
@@ -333,10 +356,14 @@ class ShopifyAdapter:
         self._set_status(sku, "DRAFT")
 
     def set_quantities(self, levels: Sequence[StockLevel]) -> PushResult:
-        return self._stock().set_quantities(levels)
+        before = self.client.calls
+        result = self._stock().set_quantities(levels)
+        return replace(result, calls=self.client.calls - before)  # the shop set-up counts too
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
-        return self._stock().set_prices(prices)
+        before = self.client.calls
+        result = self._stock().set_prices(prices)
+        return replace(result, calls=self.client.calls - before)
 
     # --- orders, returns, webhooks: waiting for the sandbox's parts ---------------------
 

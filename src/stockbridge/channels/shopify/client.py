@@ -34,6 +34,7 @@ DEFAULT_COST = 50.0
 INITIAL_MAXIMUM = 1000.0
 INITIAL_RESTORE_RATE = 100.0
 DEFAULT_TIMEOUT_SECONDS = 30.0
+THROTTLED_RETRIES = 2
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 _GRAPHQL_CODES: dict[str, ChannelErrorCategory] = {
@@ -180,8 +181,17 @@ def _throttle_wait(extensions: Any) -> float:
 # --- the client ------------------------------------------------------------------------
 
 
+_CostKey = tuple[str, tuple[tuple[str, int], ...]]
+
+
 class ShopifyGraphQLClient:
-    """Sends documents to one shop's Admin API; ``calls`` counts the HTTP requests made."""
+    """Sends documents to one shop's Admin API; ``calls`` counts the HTTP requests made.
+
+    What a document costs is the same in every shop, so the costs learnt are shared by
+    every client of the process.
+    """
+
+    _estimates: dict[_CostKey, float] = {}
 
     def __init__(
         self,
@@ -197,7 +207,6 @@ class ShopifyGraphQLClient:
         self._bucket = bucket
         self._http = http or httpx.Client(timeout=timeout)
         self._timeout = timeout
-        self._estimates: dict[tuple[str, tuple[tuple[str, int], ...]], float] = {}
         self._maximum = INITIAL_MAXIMUM
         self._lock = threading.Lock()
         self.calls = 0
@@ -206,7 +215,21 @@ class ShopifyGraphQLClient:
         self._http.close()
 
     def execute(self, document: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The ``data`` of the answer; raises ChannelError for anything but a clean answer."""
+        """The ``data`` of the answer; raises ChannelError for anything but a clean answer.
+
+        A THROTTLED answer (another process spent the shop's points unseen) has already
+        re-aligned the bucket, so the request waits for its points and goes again, up to
+        :data:`THROTTLED_RETRIES` times, before RATE_LIMITED reaches the caller.
+        """
+        for _ in range(THROTTLED_RETRIES):
+            try:
+                return self._execute_once(document, variables)
+            except ChannelError as error:
+                if error.code != "THROTTLED":
+                    raise
+        return self._execute_once(document, variables)
+
+    def _execute_once(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
         key = _cost_key(document, variables)
         self._bucket.take(self._estimate(key))
         with self._lock:
@@ -241,12 +264,12 @@ class ShopifyGraphQLClient:
             )
         return data
 
-    def _estimate(self, key: tuple[str, tuple[tuple[str, int], ...]]) -> float:
+    def _estimate(self, key: _CostKey) -> float:
         with self._lock:
             known = self._estimates.get(key)
             return known if known is not None else min(DEFAULT_COST, self._maximum)
 
-    def _learn(self, key: tuple[str, tuple[tuple[str, int], ...]], extensions: Any) -> None:
+    def _learn(self, key: _CostKey, extensions: Any) -> None:
         status = _throttle_status(extensions)
         cost = extensions.get("cost") if isinstance(extensions, Mapping) else None
         requested = (cost or {}).get("requestedQueryCost")
@@ -263,9 +286,7 @@ class ShopifyGraphQLClient:
             )
 
 
-def _cost_key(
-    document: str, variables: Mapping[str, Any] | None
-) -> tuple[str, tuple[tuple[str, int], ...]]:
+def _cost_key(document: str, variables: Mapping[str, Any] | None) -> _CostKey:
     """A document's cost depends on its page sizes, so integer variables are part of the key."""
     sizes = tuple(
         sorted(

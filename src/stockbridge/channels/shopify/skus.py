@@ -84,7 +84,7 @@ class SkuIndex:
                 # Shopify's sku: search ignores case; only an exact SKU is ours.
                 if node.get("sku") in wanted and node["sku"] not in found:
                     found[node["sku"]] = variant_from_node(node)
-            if not page["pageInfo"]["hasNextPage"]:
+            if len(found) == len(wanted) or not page["pageInfo"]["hasNextPage"]:
                 break
             after = page["pageInfo"]["endCursor"]
         with self._lock:

@@ -140,9 +140,11 @@ class StockPusher:
                 rejected[sku] = UNKNOWN_SKU
                 continue
             try:
-                by_product[ref.product_id].append((sku, price_text(price, self._currency)))
+                text = price_text(price, self._currency)
             except ChannelError as error:
                 rejected[sku] = error.detail
+                continue
+            by_product[ref.product_id].append((sku, text))
         accepted: list[str] = []
         for product_id, entries in by_product.items():
             variants = [{"id": refs[sku].variant_id, "price": text} for sku, text in entries]
