@@ -208,6 +208,8 @@ class ShopifyGraphQLClient:
         self._http = http or httpx.Client(timeout=timeout)
         self._timeout = timeout
         self._maximum = INITIAL_MAXIMUM
+        #: Points taken by requests still on their way: Shopify's figure may not count them.
+        self._in_flight = 0.0
         self._lock = threading.Lock()
         self.calls = 0
 
@@ -231,9 +233,11 @@ class ShopifyGraphQLClient:
 
     def _execute_once(self, document: str, variables: Mapping[str, Any] | None) -> dict[str, Any]:
         key = _cost_key(document, variables)
-        self._bucket.take(self._estimate(key))
+        cost = self._estimate(key)
+        self._bucket.take(cost)
         with self._lock:
             self.calls += 1
+            self._in_flight += cost
         try:
             response = self._http.post(
                 self._url,
@@ -243,6 +247,9 @@ class ShopifyGraphQLClient:
             )
         except httpx.TransportError as error:
             raise error_from_transport(error, "GraphQL call") from error
+        finally:
+            with self._lock:
+                self._in_flight -= cost
         if response.status_code != 200:
             raise error_from_http(response, "GraphQL call")
         try:
@@ -278,9 +285,10 @@ class ShopifyGraphQLClient:
                 self._estimates[key] = float(requested)
             if status is not None:
                 self._maximum = float(status.get("maximumAvailable") or self._maximum)
+            in_flight = self._in_flight
         if status is not None:
             self._bucket.observe(
-                float(status.get("currentlyAvailable", 0)),
+                float(status.get("currentlyAvailable", 0)) - in_flight,
                 float(status.get("maximumAvailable") or INITIAL_MAXIMUM),
                 float(status.get("restoreRate") or INITIAL_RESTORE_RATE),
             )

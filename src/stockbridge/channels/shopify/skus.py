@@ -74,7 +74,7 @@ class SkuIndex:
                 VARIANTS_BY_SKU,
                 {
                     "query": sku_query(batch),
-                    "first": LOOKUP_BATCH,
+                    "first": len(batch),  # the cost grows with the page asked for
                     "after": after,
                     "locationId": self._location_id,
                 },
