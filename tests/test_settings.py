@@ -72,10 +72,23 @@ def test_empty_optional_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> No
     # As in .env.example, where the optional variables are present but empty.
     monkeypatch.setenv("STOCKBRIDGE_REDIS_URL", "")
     monkeypatch.setenv("STOCKBRIDGE_ENCRYPTION_KEY", "")
+    monkeypatch.setenv("STOCKBRIDGE_EBAY_CLIENT_SECRET", "")
+    monkeypatch.setenv("STOCKBRIDGE_SHOPIFY_CLIENT_ID", " ")
 
     settings = get_settings()
 
     assert (settings.redis_url, settings.encryption_key) == (None, None)
+    assert (settings.ebay_client_secret, settings.shopify_client_id) == (None, None)
+
+
+def test_marketplace_secrets_never_show_in_their_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STOCKBRIDGE_SHOPIFY_CLIENT_SECRET", "shpss_topsecret")
+
+    settings = get_settings()
+
+    assert "shpss_topsecret" not in repr(settings)
+    assert settings.shopify_client_secret is not None
+    assert settings.shopify_client_secret.get_secret_value() == "shpss_topsecret"
 
 
 def test_a_dotenv_file_is_read_and_the_environment_wins(
@@ -100,6 +113,7 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(
         ("ENCRYPTION_KEY", f"{fernet_key()},short", "each key must be 32 url-safe base64-encoded"),
         ("REDIS_URL", "http://cache", "must start with redis://, rediss:// or unix://"),
         ("LOG_LEVEL", "LOUD", "Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+        ("PUBLIC_URL", "shop.example", "must start with http:// or https://"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(

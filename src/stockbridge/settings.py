@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stockbridge.errors import ConfigurationError
@@ -34,6 +34,19 @@ class Settings(BaseSettings):
         description="Comma-separated Fernet keys (newest first) for secrets at rest.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where marketplaces and browsers reach this server (OAuth, webhooks).",
+    )
+    # App-level marketplace credentials (one app serves every connected shop); per-shop
+    # tokens live encrypted on each channel.
+    ebay_client_id: str | None = None
+    ebay_client_secret: SecretStr | None = None
+    ebay_runame: str | None = Field(None, description="The eBay RuName of the OAuth redirect.")
+    shopify_client_id: str | None = None
+    shopify_client_secret: SecretStr | None = Field(
+        None, description="Also the key that signs Shopify's webhooks."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
@@ -50,6 +63,25 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator(
+        "ebay_client_id",
+        "ebay_client_secret",
+        "ebay_runame",
+        "shopify_client_id",
+        "shopify_client_secret",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("redis_url")
     @classmethod

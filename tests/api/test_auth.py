@@ -26,7 +26,8 @@ def api_operations(app: FastAPI) -> list[tuple[str, str]]:
         (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
         for path, item in app.openapi()["paths"].items()
         if path.startswith("/api/")
-        for method in item
+        for method, operation in item.items()
+        if operation.get("x-authenticated-by") != "oauth-state"
     ]
     assert len(operations) >= 20, "the route walk found too few routes to be trusted"
     return operations
@@ -72,6 +73,28 @@ def test_every_writing_route_answers_403_to_a_readonly_key(
         response = client.request(method, path, headers=readonly_headers, json={})
         assert response.status_code == 403, (method, path)
         assert_problem(response.json(), 403)
+
+
+def test_the_only_route_without_a_key_is_the_oauth_callback(app: FastAPI) -> None:
+    exempt = [
+        (method, path)
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+        if operation.get("x-authenticated-by")
+    ]
+    assert exempt == [("get", "/api/ecom/oauth/{provider}/callback")]
+
+
+@pytest.mark.parametrize("state", [None, "", "forged", "gAAAAABnot-a-real-token"])
+def test_the_oauth_callback_refuses_a_missing_or_forged_state(
+    client: TestClient, state: str | None
+) -> None:
+    params = {"code": "abc"} | ({"state": state} if state is not None else {})
+    response = client.get("/api/ecom/oauth/ebay/callback", params=params)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "state" in response.json()["detail"]
 
 
 def test_a_readonly_key_reads(client: TestClient, readonly_headers: Headers) -> None:

@@ -18,12 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockbridge import __version__
 from stockbridge.api.problems import add_problem_schema, install_problem_handlers
 from stockbridge.api.routers import api_router, health
+from stockbridge.api.routers.channels import channels_router, oauth_callback_router
+from stockbridge.channels.registry import ProviderRegistry, registry
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import make_engine, make_session_factory
 from stockbridge.settings import Settings, get_settings
+from stockbridge.vault import Vault
 
 DESCRIPTION = """\
-The store core of stockbridge: branches, product codes with their stock per branch and
-condition, stock movements and their ledger, POS sales and store orders.
+The store core of stockbridge (`/api/pos`): branches, product codes with their stock per
+branch and condition, stock movements and their ledger, POS sales and store orders. The
+marketplace side (`/api/ecom`): connected channels (eBay, Shopify, third-party providers).
 
 Every `/api` route needs `Authorization: Bearer <api key>`; keys with the `readonly`
 role may only read. Errors are RFC 9457 problem details (`application/problem+json`);
@@ -36,8 +41,12 @@ def create_app(
     *,
     session_factory: sessionmaker[Session] | None = None,
     settings: Settings | None = None,
+    providers: ProviderRegistry | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    channel_context = ChannelContext(
+        settings=settings, vault=Vault(settings.encryption_key), registry=providers or registry
+    )
     engine: Engine | None = None
     if session_factory is None:
         settings.ensure_sqlite_directory()
@@ -53,7 +62,10 @@ def create_app(
     app.state.session_factory = session_factory
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.state.channel_context = channel_context
     app.include_router(api_router)
+    app.include_router(channels_router(channel_context))
+    app.include_router(oauth_callback_router())
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.access.keys import Principal, authenticate, record_key_use
 from stockbridge.api.problems import Forbidden, NotAuthenticated
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import mark_no_wait, mark_read_only
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -99,3 +100,21 @@ def authorize_by_method(request: Request, principal: CurrentPrincipal) -> None:
     """
     if request.method not in READ_METHODS:
         writer_principal(principal)
+
+
+def get_writing_session(request: Request) -> Iterator[Session]:
+    """A session for a GET that writes (an OAuth callback): never marked read-only."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session, session.begin():
+        yield session
+
+
+WritingSessionDep = Annotated[Session, Depends(get_writing_session, scope="function")]
+
+
+def get_channel_context(request: Request) -> ChannelContext:
+    context: ChannelContext = request.app.state.channel_context
+    return context
+
+
+ChannelContextDep = Annotated[ChannelContext, Depends(get_channel_context)]

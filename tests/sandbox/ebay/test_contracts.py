@@ -1,4 +1,4 @@
-"""Contract mode: requests and responses checked live against eBay's official file."""
+"""Contract mode: requests and responses checked live against eBay's official files."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from stockbridge.sandbox.ebay import EbaySandboxConfig
-from stockbridge.sandbox.ebay.config import CONTRACTS_ENV, INVENTORY_SPEC
+from stockbridge.sandbox.ebay.config import CONTRACTS_ENV, INVENTORY_SPEC, SPEC_BY_PREFIX
 from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
 from tests.sandbox.contracts import CONTRACTS_DIR
 from tests.sandbox.ebay import payloads
 from tests.sandbox.ebay.conftest import EbayHarness, StartSandbox
+from tests.sandbox.ebay.shop import FULFILLMENT, api, bought, list_item
 from tests.sandbox.servers import serve_in_thread
 
 needs_contracts = pytest.mark.usefixtures("official_contracts")
@@ -77,7 +78,9 @@ def test_a_response_the_contract_forbids_is_500_and_recorded(
 ) -> None:
     violations = ContractViolations()
     app = ContractMiddleware(
-        broken_sandbox(), spec_path=CONTRACTS_DIR / INVENTORY_SPEC, violations=violations
+        broken_sandbox(),
+        specs={"/sell/inventory/v1": CONTRACTS_DIR / INVENTORY_SPEC},
+        violations=violations,
     )
     with serve_in_thread(app) as base_url:
         answer = httpx.get(
@@ -99,3 +102,30 @@ def test_contract_mode_follows_the_environment_variable(
     assert EbaySandboxConfig().inventory_spec == tmp_path / INVENTORY_SPEC
     monkeypatch.delenv(CONTRACTS_ENV)
     assert EbaySandboxConfig().inventory_spec is None
+
+
+@needs_contracts
+def test_fulfillment_calls_are_held_to_their_own_file(ebay: EbayHarness) -> None:
+    list_item(ebay, "LAMP-1", 2)
+    order = bought(ebay, ("LAMP-1", 1))
+    line = order["lineItems"][0]["lineItemId"]
+    path = f"{FULFILLMENT}/order/{order['orderId']}/shipping_fulfillment"
+
+    answer = api(ebay, "POST", path, json={"lineItems": [{"lineItemId": line, "quantity": "1"}]})
+
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert (error["errorId"], error["domain"]) == (32600, "API_FULFILLMENT")
+    [violation] = ebay.violations.take()
+    assert violation.startswith(f"request POST {path}")
+    assert "quantity" in violation
+    assert ebay.get_state()["fulfillments"] == {}
+
+
+def test_contract_specs_follow_the_table(tmp_path: Path) -> None:
+    config = EbaySandboxConfig(contracts_dir=tmp_path)
+    assert config.contract_specs == {
+        prefix: tmp_path / spec for prefix, spec in SPEC_BY_PREFIX.items()
+    }
+    assert set(SPEC_BY_PREFIX) >= {"/sell/inventory/v1", "/sell/fulfillment/v1", "/sell/account/v1"}
+    assert EbaySandboxConfig(contracts_dir=None).contract_specs == {}

@@ -1,7 +1,9 @@
-"""The sandbox's Inventory routes are the official operations, and docs/sandbox.md says so.
+"""The sandbox's eBay API routes are the official operations, and docs/sandbox.md says so.
 
-Each route is named by the official ``operationId`` and serves that operation's method
-and path; the coverage table in docs/sandbox.md marks exactly those operations "yes".
+Each route under a base path with an official file (Inventory, Fulfillment, Account,
+Notification) is
+named by the official ``operationId`` and serves that operation's method and path; the
+coverage tables in docs/sandbox.md mark exactly those operations "yes".
 """
 
 from __future__ import annotations
@@ -14,34 +16,35 @@ import pytest
 from fastapi.routing import APIRoute
 
 from stockbridge.sandbox.ebay.app import ROUTERS
-from stockbridge.sandbox.ebay.config import INVENTORY_SPEC
-from stockbridge.sandbox.ebay.inventory import BASE_PATH
+from stockbridge.sandbox.ebay.config import SPEC_BY_PREFIX
 from tests.sandbox.contracts import CONTRACTS_DIR, REPO_ROOT
 
 DOCS = REPO_ROOT / "docs" / "sandbox.md"
 
 
-def served_operations() -> dict[str, tuple[str, str]]:
-    """operationId -> (METHOD, path below the base path) for every Inventory route."""
+def served_operations(prefix: str | None = None) -> dict[str, tuple[str, str]]:
+    """operationId -> (METHOD, path below the base path) for the routes of the eBay APIs."""
     served: dict[str, tuple[str, str]] = {}
     for route in (route for router in ROUTERS for route in router.routes):
-        if isinstance(route, APIRoute) and route.path.startswith(BASE_PATH + "/"):
-            [method] = route.methods
-            served[route.name] = (method, route.path.removeprefix(BASE_PATH))
+        for base in [prefix] if prefix else SPEC_BY_PREFIX:
+            if isinstance(route, APIRoute) and route.path.startswith(base + "/"):
+                [method] = route.methods
+                served[route.name] = (method, route.path.removeprefix(base))
     return served
 
 
 @pytest.mark.usefixtures("official_contracts")
-def test_routes_are_official_operations() -> None:
-    document: dict[str, Any] = json.loads((CONTRACTS_DIR / INVENTORY_SPEC).read_text())
+@pytest.mark.parametrize(("prefix", "spec"), SPEC_BY_PREFIX.items())
+def test_routes_are_official_operations(prefix: str, spec: Any) -> None:
+    document: dict[str, Any] = json.loads((CONTRACTS_DIR / spec).read_text())
     official = {
-        operation["operationId"]: (method.upper(), path)
+        operation["operationId"]: (method.upper(), path.rstrip("/"))
         for path, operations in document["paths"].items()
         for method, operation in operations.items()
         if isinstance(operation, dict) and "operationId" in operation
     }
-    served = served_operations()
-    assert served, "no Inventory routes found"
+    served = served_operations(prefix)
+    assert served, f"no routes found under {prefix}"
     for name, call in served.items():
         assert official.get(name) == call, f"{name} serves {call}, officially {official.get(name)}"
 

@@ -21,6 +21,7 @@ from stockbridge.sandbox.shopify.config import CONTRACTS_ENV
 from tests.sandbox.contracts import CONTRACTS_DIR, contracts_present, require_contracts
 from tests.sandbox.servers import serve_in_thread
 from tests.sandbox.shopify.shop_client import TOKEN, FakeClock, ShopifyClient
+from tests.sandbox.shopify.webhook_receiver import Receiver, serve_receiver
 
 
 @pytest.fixture
@@ -53,3 +54,10 @@ def shopify(config: ShopifySandboxConfig, clock: FakeClock) -> Iterator[ShopifyC
     with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as http:
         yield ShopifyClient(http, sandbox, clock)
     assert sandbox.contract_violations.all() == [], "documents broke Shopify's official schema"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver over HTTP that checks Shopify's HMAC (webhook_receiver.py)."""
+    with serve_receiver() as served:
+        yield served

@@ -10,16 +10,43 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from stockbridge.sandbox.control import SandboxControl, SandboxMiddleware, control_router
-from stockbridge.sandbox.ebay import errors, inventory, locations, oauth, offers
+from stockbridge.sandbox.delivery import delivery_router
+from stockbridge.sandbox.ebay import (
+    account,
+    buyers,
+    destinations,
+    errors,
+    fulfillment,
+    inventory,
+    locations,
+    notification,
+    oauth,
+    offers,
+    refunds,
+    subscriptions,
+)
 from stockbridge.sandbox.ebay.config import EbaySandboxConfig
 from stockbridge.sandbox.ebay.context import EbaySandbox
 from stockbridge.sandbox.ebay.contracts import ContractMiddleware, ContractViolations
 from stockbridge.sandbox.ebay.errors import EbayError, OAuthError
+from stockbridge.sandbox.ebay.publisher import NotificationPublisher, notification_control_router
 from stockbridge.sandbox.ebay.state import EbayStore
 from stockbridge.sandbox.events import EventLog
 
 #: The marketplace routes, in the order they are matched.
-ROUTERS = (oauth.router, inventory.router, offers.router, locations.router)
+ROUTERS = (
+    oauth.router,
+    inventory.router,
+    offers.router,
+    locations.router,
+    fulfillment.router,
+    refunds.router,
+    account.router,
+    buyers.router,
+    notification.router,
+    destinations.router,
+    subscriptions.router,
+)
 
 
 def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
@@ -31,26 +58,34 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     def snapshot() -> dict[str, Any]:
         return {**store.snapshot(), "contract_violations": violations.peek()}
 
+    events = EventLog(clock=config.clock)
+    publisher = NotificationPublisher(store, config, events)
+
+    def reset() -> None:
+        store.reset()
+        publisher.reset()
+
     control = SandboxControl(
-        snapshot=snapshot,
-        reset=store.reset,
-        error_body=errors.fault_body,
-        events=EventLog(clock=config.clock),
+        snapshot=snapshot, reset=reset, error_body=errors.fault_body, events=events
     )
     app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
     app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
+    app.state.ebay_notifications = publisher
+    app.state.ebay_buyers = buyers.BuyerGenerator(app.state.ebay)
+    if config.buyers_per_minute > 0:
+        app.state.ebay_buyers.start(config.buyers_per_minute, config.buyers_seed)
 
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(control_router(control))
+    app.include_router(delivery_router(publisher.deliverer))
+    app.include_router(notification_control_router(publisher))
     _add_error_handlers(app)
 
     # Added innermost first: faults and the call log see every call, contracts only
     # what the faults let through.
-    if config.inventory_spec is not None:
-        app.add_middleware(
-            ContractMiddleware, spec_path=config.inventory_spec, violations=violations
-        )
+    if config.contract_specs:
+        app.add_middleware(ContractMiddleware, specs=config.contract_specs, violations=violations)
     app.add_middleware(SandboxMiddleware, control=control)
     return app
 
@@ -64,11 +99,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, OAuthError)
         return JSONResponse(error.body(), status_code=error.status)
 
-    async def invalid_request(_: Request, error: Exception) -> JSONResponse:
+    async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         first = error.errors()[0] if error.errors() else {}
         where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-        answer = errors.invalid_value(where or "request", str(first.get("msg", "")))
+        if request.url.path.startswith("/sell/inventory/"):
+            answer = errors.invalid_value(where or "request", str(first.get("msg", "")))
+        else:
+            reason = f"{where or 'request'}: {first.get('msg', '')}"
+            answer = errors.invalid_request_for(request.url.path, reason)
         return JSONResponse(answer.body(), status_code=answer.status)
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,28 +1,32 @@
-"""Live validation of Sell Inventory calls against eBay's official OpenAPI file.
+"""Live validation of eBay calls against eBay's official OpenAPI files.
 
 When the contracts directory is configured (``STOCKBRIDGE_SANDBOX_CONTRACTS``, see
-config.py), :class:`ContractMiddleware` checks every request to ``/sell/inventory/v1``
-and every response with openapi-core against ``sell_inventory_v1_oas3.json``:
+config.py), :class:`ContractMiddleware` checks every request under a base path it has a
+file for (``SPEC_BY_PREFIX`` in config.py: Sell Inventory, Sell Fulfillment, Sell
+Account, Commerce Notification) and every response, with openapi-core against that file:
 
-- a request the contract forbids is answered 400 (errorId 25709) without reaching the
-  sandbox: the client is wrong;
-- a response the contract forbids is replaced by a 500 (errorId 25001): the sandbox is
-  wrong.
+- a request the contract forbids is answered 400 without reaching the sandbox, in the
+  error of its API (25709 Inventory, 32600 Fulfillment, 20403 Account, eBay's common
+  2004 for Notification, which has no id of its own): the client is wrong;
+- a response the contract forbids is replaced by a 500 (25001, 30500, 20500, 195000):
+  the sandbox is wrong.
 
 Both are recorded in :class:`ContractViolations`, which the test suite asserts empty at
 the end of each test, so a violation fails the test even if its assertions missed it.
 
-Two gaps in the official file are bridged on purpose: it declares no 401/403/429
+Two gaps in the official files are bridged on purpose: they declare no 401/403/429
 answers (eBay sends them, see errors.py), so those statuses are not checked against
-it; and its ``oauth2`` security scheme is one openapi-core cannot check, so a provider
-here only requires a bearer token to be present, and a call without one is passed on
-to the sandbox, which answers 401 (errorId 1001) as eBay does, not 400.
+them; and their ``oauth2`` security scheme is one openapi-core cannot check, so a
+provider here only requires a bearer token to be present, and a call without one is
+passed on to the sandbox, which answers 401 (errorId 1001) as eBay does, not 400.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,7 +43,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stockbridge.sandbox.ebay import errors
 
-INVENTORY_BASE = "/sell/inventory/v1"
 #: The host in the official file's server URL; requests are validated as if sent there.
 EBAY_API_HOST = "https://api.ebay.com"
 #: Statuses eBay answers on every API but the OpenAPI files leave out, plus 501, the
@@ -173,17 +176,36 @@ def describe(error: Exception) -> str:
     return "; ".join(reasons)
 
 
-class ContractMiddleware:
-    """Validates Sell Inventory requests and responses; see the module docstring."""
+@dataclass(frozen=True)
+class _Contract:
+    """One official file, parsed, with the checker of its error bodies."""
 
-    def __init__(self, app: ASGIApp, spec_path: Path, violations: ContractViolations) -> None:
+    spec: OpenAPI
+    error_validator: OAS30Validator
+
+
+class ContractMiddleware:
+    """Validates requests and responses under each base path in ``specs``; see above."""
+
+    def __init__(
+        self, app: ASGIApp, specs: Mapping[str, Path], violations: ContractViolations
+    ) -> None:
         self.app = app
-        self.spec = load_spec(spec_path)
-        self.error_validator = error_body_validator(spec_path)
+        self.contracts = {
+            prefix: _Contract(load_spec(path), error_body_validator(path))
+            for prefix, path in specs.items()
+        }
         self.violations = violations
 
+    def _contract_for(self, path: str) -> _Contract | None:
+        for prefix, contract in self.contracts.items():
+            if path.startswith(prefix + "/") or path == prefix:
+                return contract
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(INVENTORY_BASE + "/"):
+        contract = self._contract_for(scope["path"]) if scope["type"] == "http" else None
+        if contract is None:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
@@ -192,41 +214,43 @@ class ContractMiddleware:
         # A missing token is left to the sandbox, which answers 401 as eBay does.
         problems = [
             describe(error)
-            for error in self.spec.iter_request_errors(request)
+            for error in contract.spec.iter_request_errors(request)
             if not isinstance(error, SecurityValidationError)
         ]
         if problems:
             reason = "; ".join(problems)
             self.violations.add(f"request {call}: {reason}")
-            rejection = errors.invalid_value("request", reason)
+            rejection = errors.invalid_request_for(scope["path"], reason)
             await _send_json(send, rejection.status, rejection.body())
             return
 
         status, headers, data = await _collect(self.app, scope, _replay(body))
-        wrong = self._response_problem(request, status, headers, data)
+        wrong = self._response_problem(contract, request, status, headers, data)
         if wrong:
             self.violations.add(f"response {status} to {call}: {wrong}")
-            broken = errors.system_error(f"Sandbox answer broke the contract: {wrong}")
+            broken = errors.system_error_for(
+                scope["path"], f"Sandbox answer broke the contract: {wrong}"
+            )
             await _send_json(send, broken.status, broken.body())
             return
         await send({"type": "http.response.start", "status": status, "headers": headers.raw})
         await send({"type": "http.response.body", "body": data})
 
     def _response_problem(
-        self, request: _Request, status: int, headers: Headers, data: bytes
+        self, contract: _Contract, request: _Request, status: int, headers: Headers, data: bytes
     ) -> str | None:
         if status >= 400:
             try:
                 parsed = json.loads(data)
             except ValueError:
                 return "error body is not JSON"
-            problems = [_schema_error_line(e) for e in self.error_validator.iter_errors(parsed)]
+            problems = [_schema_error_line(e) for e in contract.error_validator.iter_errors(parsed)]
             if problems:
                 return "error body: " + "; ".join(problems)
         if status in UNDECLARED_STATUSES:
             return None
         try:
-            self.spec.validate_response(request, _Response(status, headers, data))
+            contract.spec.validate_response(request, _Response(status, headers, data))
         except Exception as error:  # openapi-core raises one class per kind of mismatch
             return describe(error)
         return None

@@ -3,9 +3,10 @@
 REST API errors are ``{"errors": [{"errorId", "domain", "category", "message", ...}]}``
 (the ``Error`` schema of the official OpenAPI files); the OAuth token endpoint answers
 RFC 6749 errors instead (``{"error", "error_description"}``). Error ids come from the
-``x-response-codes`` of sell_inventory_v1_oas3.json, and for the ids that file does not
-list (1001 invalid token, 1100 access denied, 2001 too many requests) from eBay's
-"Handling errors" documentation.
+``x-response-codes`` of the official files (sell_inventory, sell_fulfillment and
+sell_account ``_v1_oas3.json``), and for the ids those files do not list (1001
+invalid token, 1100 access denied, 2001 too many requests) from eBay's "Handling
+errors" documentation.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 INVENTORY = "API_INVENTORY"
+FULFILLMENT = "API_FULFILLMENT"
+ACCOUNT = "API_ACCOUNT"
+#: Answers that are the sandbox's own, not eBay's (control API, calls not served).
+SANDBOX = "SANDBOX"
 
 
 @dataclass
@@ -174,12 +179,55 @@ def missing_field(field_name: str) -> EbayError:
     return EbayError(400, 25801, INVENTORY, "REQUEST", f"Missing field {field_name}.")
 
 
+# --- Sell Fulfillment and Sell Account (x-response-codes of their official files) -----
+
+
+def fulfillment_error(
+    status: int, error_id: int, message: str, parameters: list[tuple[str, str]] | None = None
+) -> EbayError:
+    return EbayError(status, error_id, FULFILLMENT, "REQUEST", message, None, parameters or [])
+
+
+def account_error(status: int, error_id: int, message: str) -> EbayError:
+    return EbayError(status, error_id, ACCOUNT, "REQUEST", message)
+
+
+def invalid_request_for(path: str, reason: str) -> EbayError:
+    """A request the contract or the sandbox's models refuse, in the error of its API."""
+    if path.startswith("/sell/fulfillment/"):
+        return fulfillment_error(400, 32600, f"Invalid input data. {reason}".strip())
+    if path.startswith("/sell/account/"):
+        return account_error(400, 20403, f"Invalid request. {reason}".strip())
+    if path.startswith("/commerce/notification/"):
+        # The Notification file lists no error for a malformed request: eBay's common one.
+        return EbayError(400, 2004, "ACCESS", "REQUEST", f"Invalid request. {reason}".strip())
+    if path.startswith("/_sandbox/"):
+        return sandbox_refusal(400, f"Invalid request. {reason}".strip())
+    return invalid_value("request", reason)
+
+
+def system_error_for(path: str, reason: str) -> EbayError:
+    """A 500 in the error of the API the call went to (a sandbox answer broke the contract)."""
+    if path.startswith("/sell/fulfillment/"):
+        return EbayError(500, 30500, FULFILLMENT, "APPLICATION", f"System error. {reason}")
+    if path.startswith("/sell/account/"):
+        return EbayError(500, 20500, ACCOUNT, "APPLICATION", f"System error. {reason}")
+    if path.startswith("/commerce/notification/"):
+        return EbayError(500, 195000, "API_NOTIFICATION", "APPLICATION", f"System error. {reason}")
+    return system_error(reason)
+
+
+def sandbox_refusal(status: int, message: str) -> EbayError:
+    """A control API call (buyers, ...) the sandbox refuses; errorId 0: not an eBay error."""
+    return EbayError(status, 0, SANDBOX, "REQUEST", message)
+
+
 def not_implemented(call: str) -> EbayError:
     """A call the sandbox does not serve (yet); not an eBay answer, so no eBay errorId."""
     return EbayError(
         501,
         0,
-        "SANDBOX",
+        SANDBOX,
         "APPLICATION",
         f"The stockbridge eBay sandbox does not implement {call}. See docs/sandbox.md.",
     )

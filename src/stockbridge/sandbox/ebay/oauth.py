@@ -36,16 +36,23 @@ from stockbridge.sandbox.ebay.state import AccessGrant, AuthCode, RefreshGrant
 API_SCOPE = "https://api.ebay.com/oauth/api_scope"
 SELL_INVENTORY = f"{API_SCOPE}/sell.inventory"
 SELL_INVENTORY_READONLY = f"{API_SCOPE}/sell.inventory.readonly"
+SELL_ACCOUNT = f"{API_SCOPE}/sell.account"
+SELL_ACCOUNT_READONLY = f"{API_SCOPE}/sell.account.readonly"
+SELL_FULFILLMENT = f"{API_SCOPE}/sell.fulfillment"
+SELL_FULFILLMENT_READONLY = f"{API_SCOPE}/sell.fulfillment.readonly"
+#: issueRefund's scope in the official Fulfillment file (not sell.fulfillment).
+SELL_FINANCES = f"{API_SCOPE}/sell.finances"
 #: Scopes a user may consent to in the sandbox (the Sell APIs of DESIGN.md section 6).
 USER_SCOPES = frozenset(
     {
         API_SCOPE,
         SELL_INVENTORY,
         SELL_INVENTORY_READONLY,
-        f"{API_SCOPE}/sell.account",
-        f"{API_SCOPE}/sell.account.readonly",
-        f"{API_SCOPE}/sell.fulfillment",
-        f"{API_SCOPE}/sell.fulfillment.readonly",
+        SELL_ACCOUNT,
+        SELL_ACCOUNT_READONLY,
+        SELL_FULFILLMENT,
+        SELL_FULFILLMENT_READONLY,
+        SELL_FINANCES,
         f"{API_SCOPE}/commerce.notification.subscription",
         f"{API_SCOPE}/commerce.notification.subscription.readonly",
     }

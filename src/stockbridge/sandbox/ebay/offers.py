@@ -3,8 +3,9 @@
 An offer is one SKU on one marketplace in one format. Publishing creates (or, when the
 offer is live, revises) the listing and returns its ``listingId``; withdrawing ends it.
 The listing's quantity is the lower of the item's ship-to quantity and the offer's
-``availableQuantity`` (see state.py). Publishing checks the fields eBay needs to list;
-the sandbox has no category tree or business policies, so any id is taken as valid.
+``availableQuantity`` (see state.py). Publishing checks the fields eBay needs to list
+and that each ``listingPolicies`` id names a business policy of its kind on the offer's
+marketplace (account.py); the sandbox has no category tree, so any category is valid.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from stockbridge.sandbox.control import operation_from_route_name
 from stockbridge.sandbox.ebay import errors
+from stockbridge.sandbox.ebay.account import check_listing_policies
 from stockbridge.sandbox.ebay.context import EbaySandbox, SandboxDep
 from stockbridge.sandbox.ebay.errors import EbayError
 from stockbridge.sandbox.ebay.inventory import BASE_PATH, BULK_LIMIT, READ, WRITE, bulk_status
@@ -134,6 +136,7 @@ def _check_listable(sandbox: EbaySandbox, offer: OfferRecord) -> None:
     ]
     if missing:
         raise errors.user_error(f"Missing field(s) for listing: {', '.join(missing)}.")
+    check_listing_policies(sandbox, offer.marketplace_id, policies)
     location_key = body.get("merchantLocationKey")
     location = sandbox.store.state.locations.get(location_key or "")
     if location is None or location.status != "ENABLED":

@@ -1,9 +1,13 @@
 """Everything the eBay sandbox holds, and its optional JSON file.
 
 One :class:`EbayStore` per app: grants (authorization codes, access and refresh tokens),
-inventory items, offers, listings and inventory locations. Request bodies are kept as
-the JSON the seller sent (eBay hands back what it was given), with the few facts the
-sandbox reasons about (SKU, quantities, status, ids) as typed fields.
+inventory items, offers, listings, inventory locations, the Notification API's
+configuration (notification_state.py), business policies, and what buyers did: orders,
+shipping fulfilments, refunds and returns. Request bodies are kept as the JSON the
+seller sent (eBay hands back what it was given), with the few facts the
+sandbox reasons about (SKU, quantities, status, ids) as typed fields. Order times are
+integer milliseconds of the sandbox clock, the precision eBay's timestamps show, so a
+``lastmodifieddate`` window compares exactly what the seller was shown.
 
 Handlers mutate the state under :attr:`EbayStore.lock` inside :meth:`EbayStore.change`,
 which writes the file afterwards when one is configured (load at start, save after each
@@ -21,6 +25,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from stockbridge.sandbox.ebay.notification_state import NotificationState
+from stockbridge.sandbox.ebay.policies import PolicyTable, default_policies
 
 TokenKind = Literal["user", "application"]
 OfferStatus = Literal["UNPUBLISHED", "PUBLISHED"]
@@ -92,6 +99,83 @@ class LocationRecord(BaseModel):
     status: Literal["ENABLED", "DISABLED"] = "ENABLED"
 
 
+class BuyerRecord(BaseModel):
+    username: str
+    full_name: str
+    email: str
+    phone: str
+    #: An eBay ``Address`` (addressLine1, city, postalCode, countryCode, ...).
+    address: dict[str, str]
+
+
+class LineItemRecord(BaseModel):
+    line_item_id: str
+    listing_id: str
+    offer_id: str
+    sku: str
+    title: str
+    quantity: int
+    unit_price_cents: int
+    #: Units already in a shipping fulfilment.
+    shipped: int = 0
+
+
+class OrderRecord(BaseModel):
+    order_id: str
+    marketplace_id: str
+    currency: str
+    buyer: BuyerRecord
+    line_items: list[LineItemRecord]
+    created_ms: int
+    modified_ms: int
+    sales_record_reference: str
+    #: From the listing's fulfilment policy when the order was placed.
+    shipping_carrier: str = "OTHER"
+    shipping_service: str = "Other"
+    cancelled_ms: int | None = None
+    cancel_reason: str | None = None
+    cancel_request_id: str | None = None
+    fulfillment_ids: list[str] = Field(default_factory=list)
+    refund_ids: list[str] = Field(default_factory=list)
+
+
+class ShippedLine(BaseModel):
+    line_item_id: str
+    quantity: int
+
+
+class FulfillmentRecord(BaseModel):
+    fulfillment_id: str
+    order_id: str
+    lines: list[ShippedLine]
+    shipped_date: str
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+class RefundRecord(BaseModel):
+    refund_id: str
+    order_id: str
+    #: None for an order-level refund.
+    line_item_id: str | None
+    amount_cents: int
+    reason: str
+    comment: str | None = None
+    at_ms: int
+    status: Literal["PENDING", "REFUNDED", "FAILED"] = "REFUNDED"
+
+
+class ReturnRecord(BaseModel):
+    return_id: str
+    order_id: str
+    line_item_id: str
+    quantity: int
+    reason: str
+    comment: str | None = None
+    status: Literal["OPEN", "CLOSED"] = "OPEN"
+    created_ms: int
+
+
 class EbayState(BaseModel):
     """The whole state; also the layout of the state file."""
 
@@ -102,6 +186,17 @@ class EbayState(BaseModel):
     offers: dict[str, OfferRecord] = Field(default_factory=dict)
     listings: dict[str, ListingRecord] = Field(default_factory=dict)
     locations: dict[str, LocationRecord] = Field(default_factory=dict)
+    #: Commerce Notification: alert e-mail, destinations, subscriptions, signing keys.
+    notification: NotificationState = Field(default_factory=NotificationState)
+    #: Business policies by kind (fulfillment, payment, return) and id; a fresh
+    #: sandbox has a default set per marketplace (policies.py).
+    policies: PolicyTable = Field(default_factory=default_policies)
+    orders: dict[str, OrderRecord] = Field(default_factory=dict)
+    fulfillments: dict[str, FulfillmentRecord] = Field(default_factory=dict)
+    refunds: dict[str, RefundRecord] = Field(default_factory=dict)
+    returns: dict[str, ReturnRecord] = Field(default_factory=dict)
+    #: Orders placed so far; order ids and sales record numbers come from it.
+    order_count: int = 0
     #: Ids are numeric strings, like eBay's; one counter keeps them unique per run.
     next_id: int = 1_000_001
 
@@ -154,7 +249,7 @@ class EbayStore:
         offered = offer.body.get("availableQuantity")
         return item_quantity if offered is None else min(item_quantity, int(offered))
 
-    def _shown_quantity(self, listing: ListingRecord) -> int:
+    def shown_quantity(self, listing: ListingRecord) -> int:
         # An ended listing (withdrawn, or its offer or item deleted) sells nothing.
         offer = self.state.offers.get(listing.offer_id)
         if listing.status != "ACTIVE" or offer is None:
@@ -176,10 +271,18 @@ class EbayStore:
                 "inventory_items": {sku: item.body for sku, item in state.items.items()},
                 "offers": {oid: offer.model_dump() for oid, offer in state.offers.items()},
                 "listings": {
-                    lid: {**listing.model_dump(), "quantity": self._shown_quantity(listing)}
+                    lid: {**listing.model_dump(), "quantity": self.shown_quantity(listing)}
                     for lid, listing in state.listings.items()
                 },
                 "locations": {key: loc.model_dump() for key, loc in state.locations.items()},
+                "notification": state.notification.model_dump(
+                    exclude={"signing_keys": {"__all__": {"private_key_pem"}}}
+                ),
+                "policies": state.policies,
+                "orders": {oid: order.model_dump() for oid, order in state.orders.items()},
+                "fulfillments": {fid: f.model_dump() for fid, f in state.fulfillments.items()},
+                "refunds": {rid: refund.model_dump() for rid, refund in state.refunds.items()},
+                "returns": {rid: ret.model_dump() for rid, ret in state.returns.items()},
                 "tokens": {
                     "access": len(state.access_tokens),
                     "refresh": len(state.refresh_tokens),

@@ -3,8 +3,10 @@
 ``schema.graphql`` is our SDL subset (proved true to Shopify's official schema by
 tests/sandbox/shopify/test_schema_contract.py); ``graph`` executes it over ``state``
 with the resolvers of ``catalog`` (product and variant reads), ``product_set``
-(the productSet upsert) and ``inventory`` (shop, locations, levels, quantity
-mutations); ``cost`` prices and throttles each query;
+(the productSet upsert), ``inventory`` (shop, locations, levels, quantity
+mutations) and ``webhooks`` (webhook subscriptions); ``cost`` prices and throttles
+each query; ``webhook_delivery`` turns announced events into signed deliveries and
+``app_topics`` announces the app's own topics (uninstall, compliance);
 ``app`` serves it over HTTP with the shared ``/_sandbox`` control API.
 """
 

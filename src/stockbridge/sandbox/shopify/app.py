@@ -4,7 +4,8 @@ Owns what happens before and after GraphQL: the versioned endpoint path, the
 ``X-Shopify-Access-Token`` check with Shopify's 401 body, the call log entry per
 operation (named by its root fields), persistence of the state after mutations, and
 the shared ``/_sandbox`` control API (state, reset, calls, faults) with Shopify's error
-shape for injected faults.
+shape for injected faults, and the webhook deliveries of its events
+(``webhook_delivery``, ``/_sandbox/deliveries``, ``app_topics``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from stockbridge.sandbox.control import (
     set_operation,
     token_expiry_forced,
 )
+from stockbridge.sandbox.delivery import delivery_router
 from stockbridge.sandbox.events import EventLog
+from stockbridge.sandbox.shopify.app_topics import app_topics_router
 from stockbridge.sandbox.shopify.config import API_VERSION, ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations, load_official_schema
@@ -36,6 +39,7 @@ from stockbridge.sandbox.shopify.state import (
     save_state,
     utc_from_timestamp,
 )
+from stockbridge.sandbox.shopify.webhook_delivery import WebhookDispatcher
 
 INVALID_TOKEN_MESSAGE = (
     "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -67,6 +71,8 @@ class ShopifySandbox:
             error_body=shopify_error_body,
             events=EventLog(clock=config.clock),
         )
+        self.webhooks = WebhookDispatcher(config, state=lambda: self.state, persist=self.persist)
+        self.control.events.listen(self.webhooks.on_event)
 
     @property
     def contract_violations(self) -> ContractViolations:
@@ -100,12 +106,17 @@ class ShopifySandbox:
         with self._swap_lock:
             self.state = self._fresh()
             self.engine.throttle.reset()
+            self.webhooks.clear()
             self.persist()
 
     def persist(self) -> None:
         if self.config.state_file is not None:
             with self.state.lock:
                 save_state(self.state, self.config.state_file)
+
+    def token_accepted(self, token: str) -> bool:
+        # An uninstall revokes the app's tokens (app_topics.py).
+        return token in self.config.access_tokens and token not in self.state.revoked_tokens
 
     def answer(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         request = GraphQLRequest(
@@ -114,7 +125,11 @@ class ShopifySandbox:
             variables=body.get("variables"),
             operation_name=body.get("operationName"),
         )
-        context = ResolveContext(state=self.state, now=utc_from_timestamp(self.config.clock()))
+        context = ResolveContext(
+            state=self.state,
+            now=utc_from_timestamp(self.config.clock()),
+            webhook_https_only=self.config.webhook_https_only,
+        )
         answer = self.engine.answer(request, context)
         if context.changed:
             self.persist()
@@ -128,13 +143,15 @@ def create_app(config: ShopifySandboxConfig | None = None) -> FastAPI:
     app.state.sandbox = sandbox
     app.add_middleware(SandboxMiddleware, control=sandbox.control)
     app.include_router(control_router(sandbox.control))
+    app.include_router(delivery_router(sandbox.webhooks.deliverer))
+    app.include_router(app_topics_router(sandbox))
 
     @app.post("/admin/api/{version}/graphql.json")
     async def graphql_endpoint(version: str, request: Request) -> JSONResponse:
         if version != API_VERSION:
             return JSONResponse(shopify_error_body(404, "Not Found"), status_code=404)
         token = request.headers.get("X-Shopify-Access-Token", "")
-        if token not in sandbox.config.access_tokens or token_expiry_forced(request):
+        if not sandbox.token_accepted(token) or token_expiry_forced(request):
             return JSONResponse(shopify_error_body(401, INVALID_TOKEN_MESSAGE), status_code=401)
         try:
             body = json.loads(await request.body())

@@ -31,6 +31,15 @@ class ShopifySandboxConfig:
     2000 is our choice (the Standard plan's figure when it was published); the restore
     rate of 100/s and the single-query maximum of 1000 are Shopify's documented
     Standard-plan figures. ``clock`` returns seconds since the epoch.
+
+    Webhooks are signed with ``client_secret`` (the app's client secret, which Shopify
+    uses as the HMAC key). ``webhook_time_scale`` multiplies every retry delay, so a
+    test sees Shopify's four-hour retry schedule in milliseconds. Shopify refuses
+    ``http://`` and local addresses; the sandbox accepts them so that a receiver on
+    this machine can subscribe, unless ``webhook_https_only`` asks for Shopify's rule.
+    ``compliance_webhook_url`` plays the app's compliance webhook setting (its
+    ``shopify.app.toml``): where ``customers/data_request``, ``customers/redact`` and
+    ``shop/redact`` go.
     """
 
     shop_name: str = "Stockbridge Sandbox"
@@ -46,3 +55,10 @@ class ShopifySandboxConfig:
     state_file: Path | None = None
     contracts_dir: Path | None = field(default_factory=_contracts_dir_from_env)
     clock: Callable[[], float] = time.time
+    # webhooks (webhook_delivery.py)
+    client_secret: str = "shpss_sandbox_client_secret"
+    webhook_time_scale: float = 1.0
+    webhook_timeout_seconds: float = 5.0
+    webhook_connect_timeout_seconds: float = 1.0
+    webhook_https_only: bool = False
+    compliance_webhook_url: str | None = None

@@ -16,11 +16,13 @@ class ResolveContext:
     """The state to read and change, and the instant this request happens at.
 
     ``changed`` is set by mutations that changed the state, so the app knows to persist.
+    ``webhook_https_only`` is ``ShopifySandboxConfig.webhook_https_only``.
     """
 
     state: ShopState
     now: datetime
     changed: bool = field(default=False)
+    webhook_https_only: bool = False
 
 
 #: The resolve info every resolver of the sandbox receives.

@@ -36,7 +36,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 
-from stockbridge.sandbox.shopify import catalog, inventory, product_set
+from stockbridge.sandbox.shopify import catalog, inventory, product_set, webhooks
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations
 from stockbridge.sandbox.shopify.cost import (
@@ -75,14 +75,14 @@ def _serialize_datetime(value: Any) -> str:
 def sandbox_schema() -> GraphQLSchema:
     """Our SDL with the resolvers of ``catalog`` and ``inventory`` bound; built once."""
     schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
-    for resolvers in (catalog.RESOLVERS, inventory.RESOLVERS):
+    for resolvers in (catalog.RESOLVERS, inventory.RESOLVERS, webhooks.RESOLVERS):
         for type_name, fields in resolvers.items():
             owner = schema.type_map[type_name]
             assert isinstance(owner, GraphQLObjectType)
             for field_name, resolve in fields.items():
                 owner.fields[field_name].resolve = resolve
     assert schema.mutation_type is not None
-    for mutations in (product_set.MUTATIONS, inventory.MUTATIONS):
+    for mutations in (product_set.MUTATIONS, inventory.MUTATIONS, webhooks.MUTATIONS):
         for field_name, resolve in mutations.items():
             schema.mutation_type.fields[field_name].resolve = resolve
     date_time = schema.type_map["DateTime"]

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 _TOKEN = re.compile(
-    r"""(?P<neg>-)?(?:(?P<field>[a-z_]+):(?P<cmp>>=|<=|>|<)?)?"""
+    # Dotted fields (``variants.price``) serve webhook filters; connections have none.
+    r"""(?P<neg>-)?(?:(?P<field>[A-Za-z_][\w.]*):(?P<cmp>>=|<=|>|<)?)?"""
     r"""(?P<value>"[^"]*"|'[^']*'|[^\s]+)"""
 )
 

@@ -172,6 +172,22 @@ class AdjustmentGroupRecord(BaseModel):
     created_at: datetime
 
 
+class WebhookSubscriptionRecord(BaseModel):
+    """One webhook subscription made through the API; ``topic`` is the GraphQL enum value."""
+
+    id: str
+    topic: str
+    uri: str
+    format: str = "JSON"
+    include_fields: list[str] = Field(default_factory=list)
+    metafield_namespaces: list[str] = Field(default_factory=list)
+    filter: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    #: Deliveries in a row that failed every retry; a success resets it.
+    consecutive_failures: int = 0
+
+
 class ShopState(BaseModel):
     """The whole sandbox shop. Dicts are keyed by global id and kept in creation order."""
 
@@ -183,6 +199,9 @@ class ShopState(BaseModel):
     inventory_items: dict[str, InventoryItemRecord] = Field(default_factory=dict)
     #: Keyed by ``InventoryLevelRecord.id``.
     inventory_levels: dict[str, InventoryLevelRecord] = Field(default_factory=dict)
+    webhook_subscriptions: dict[str, WebhookSubscriptionRecord] = Field(default_factory=dict)
+    #: Access tokens revoked when the app was uninstalled (``POST /_sandbox/app/uninstall``).
+    revoked_tokens: set[str] = Field(default_factory=set)
 
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
 

@@ -1,0 +1,211 @@
+"""``/api/ecom/channels``: connected marketplace accounts, and their OAuth callback.
+
+Built per application by :func:`channels_router`, because the create body has one
+variant per registered provider. The OAuth callback is the one ``/api`` route without
+an API key: the marketplace sends the shop owner's browser there, and the sealed
+``state`` it carries is what authenticates it.
+"""
+
+# No ``from __future__ import annotations`` here: the create body's type is built at
+# run time, and FastAPI must see the real object in the route's signature.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from stockbridge.api.deps import (
+    ChannelContextDep,
+    SessionDep,
+    WriterPrincipal,
+    WritingSessionDep,
+    authorize_by_method,
+)
+from stockbridge.api.problems import problem_responses
+from stockbridge.api.schemas.channels import (
+    ChannelPublic,
+    ChannelQuery,
+    ChannelsPublic,
+    ChannelUpdate,
+    ConnectionTestPublic,
+    OAuthStartPublic,
+    channel_create_type,
+)
+from stockbridge.api.schemas.common import PathId
+from stockbridge.commerce import channels
+from stockbridge.commerce.channels import ChannelContext, ChannelDraft
+from stockbridge.db.models import EcomChannel
+
+VERIFY_HELP = "Test the connection with the marketplace before saving (when tokens are given)."
+
+
+def channel_public(channel: EcomChannel, ctx: ChannelContext) -> ChannelPublic:
+    return ChannelPublic(
+        id=channel.id,
+        name=channel.name,
+        provider=channel.provider,
+        status=channel.status,
+        currency=channel.currency,
+        base_url=channel.config.get("base_url"),
+        connected=channels.connected(channel, ctx.vault),
+        credentials=channels.masked_credentials(channel, ctx.vault),
+        settings=channels.channel_settings(channel),
+        last_sync_at=channel.last_sync_at,
+        last_error=channel.last_error,
+        created_at=channel.created_at,
+        updated_at=channel.updated_at,
+    )
+
+
+def channels_router(ctx: ChannelContext) -> APIRouter:
+    """The channel routes (behind the API key) for the providers ``ctx.registry`` knows."""
+    create_body: Any = channel_create_type(ctx.registry)
+    router = APIRouter(prefix="/channels", tags=["channels"])
+
+    @router.get("", summary="List channels", description="With status and last sync; by id.")
+    def list_channels(
+        session: SessionDep, ctx: ChannelContextDep, query: Annotated[ChannelQuery, Query()]
+    ) -> ChannelsPublic:
+        rows, total = channels.list_channels(session, page=query.page, per_page=query.per_page)
+        return ChannelsPublic(
+            items=[channel_public(row, ctx) for row in rows],
+            total=total,
+            page=query.page,
+            per_page=query.per_page,
+        )
+
+    @router.post(
+        "",
+        status_code=201,
+        summary="Connect a channel",
+        description="Credentials in the provider's schema, stored encrypted. With tokens "
+        "given, the connection is tested first (409 if the marketplace refuses) unless "
+        "`verify=false`; without, the channel waits for its OAuth flow.",
+        responses=problem_responses(409),
+    )
+    def create_channel(
+        session: SessionDep,
+        ctx: ChannelContextDep,
+        _: WriterPrincipal,
+        body: create_body,
+        verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
+    ) -> ChannelPublic:
+        draft = ChannelDraft(
+            base_url=str(body.base_url) if body.base_url else None,
+            credentials=body.credentials if hasattr(body.credentials, "model_dump") else None,
+            settings=body.settings,
+        )
+        if draft.credentials is None:  # a provider without a schema of its own
+            draft = ChannelDraft(
+                base_url=draft.base_url,
+                credentials=channels.parse_credentials(
+                    ctx.registry.get(body.provider), body.credentials
+                ),
+                settings=body.settings,
+            )
+        channel = channels.create_channel(
+            session, ctx, provider_key=body.provider, name=body.name,
+            currency=body.currency, draft=draft, verify=verify,
+        )  # fmt: skip
+        return channel_public(channel, ctx)
+
+    @router.get("/{channel_id}", summary="Get a channel", responses=problem_responses(404))
+    def get_channel(
+        session: SessionDep, ctx: ChannelContextDep, channel_id: PathId
+    ) -> ChannelPublic:
+        return channel_public(channels.get_channel(session, channel_id), ctx)
+
+    @router.patch(
+        "/{channel_id}",
+        summary="Change a channel",
+        description="Only the fields given change. New credentials are tested first "
+        "unless `verify=false`.",
+        responses=problem_responses(404, 409),
+    )
+    def update_channel(
+        session: SessionDep,
+        ctx: ChannelContextDep,
+        _: WriterPrincipal,
+        channel_id: PathId,
+        body: ChannelUpdate,
+        verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
+    ) -> ChannelPublic:
+        channel = channels.get_channel(session, channel_id)
+        credentials = (
+            channels.parse_credentials(ctx.registry.get(channel.provider), body.credentials)
+            if body.credentials is not None
+            else None
+        )
+        draft = ChannelDraft(
+            name=body.name,
+            base_url=str(body.base_url) if body.base_url else None,
+            credentials=credentials,
+            settings=body.settings,
+            fields_set=frozenset(body.model_fields_set),
+        )
+        return channel_public(
+            channels.update_channel(session, ctx, channel_id, draft, verify=verify), ctx
+        )
+
+    @router.delete(
+        "/{channel_id}",
+        status_code=204,
+        summary="Remove a channel",
+        description="Soft delete: its orders and logs stay; it no longer syncs or lists.",
+        responses=problem_responses(404),
+    )
+    def delete_channel(session: SessionDep, _: WriterPrincipal, channel_id: PathId) -> None:
+        channels.delete_channel(session, channel_id)
+
+    @router.post(
+        "/{channel_id}/test",
+        summary="Test a channel's connection",
+        description="Calls the marketplace with the stored tokens; 409 with the reason if "
+        "it refuses. The outcome is recorded on the channel.",
+        responses=problem_responses(404, 409),
+    )
+    def check_channel(
+        session: SessionDep, ctx: ChannelContextDep, _: WriterPrincipal, channel_id: PathId
+    ) -> ConnectionTestPublic:
+        info = channels.test_channel(session, ctx, channel_id)
+        return ConnectionTestPublic(
+            ok=True, account_id=info.account_id, account_name=info.account_name,
+            currency=info.currency,
+        )  # fmt: skip
+
+    @router.get(
+        "/{channel_id}/oauth/start",
+        summary="Start connecting by OAuth",
+        description="The marketplace page to send the shop owner to; it comes back to "
+        "`/api/ecom/oauth/{provider}/callback`. Needs a key that may write.",
+        responses=problem_responses(404, 409),
+    )
+    def start_oauth(
+        session: SessionDep, ctx: ChannelContextDep, _: WriterPrincipal, channel_id: PathId
+    ) -> OAuthStartPublic:
+        start = channels.start_oauth(session, ctx, channel_id)
+        return OAuthStartPublic(authorization_url=start.url)
+
+    ecom = APIRouter(prefix="/api/ecom", dependencies=[Depends(authorize_by_method)])
+    ecom.include_router(router, responses=problem_responses(401, 403, 422))
+    return ecom
+
+
+def oauth_callback_router() -> APIRouter:
+    router = APIRouter(prefix="/api/ecom/oauth", tags=["channels"])
+
+    @router.get(
+        "/{provider}/callback",
+        summary="OAuth callback",
+        description="Where the marketplace sends the shop owner back. Needs no API key: "
+        "the `state` it carries was sealed by this server for one channel and expires "
+        "after 15 minutes. Stores the tokens and answers the connected channel.",
+        responses=problem_responses(404, 409, 422),
+        openapi_extra={"x-authenticated-by": "oauth-state"},
+    )
+    def oauth_callback(
+        session: WritingSessionDep, ctx: ChannelContextDep, provider: str, request: Request
+    ) -> ChannelPublic:
+        query = dict(request.query_params)
+        return channel_public(channels.finish_oauth(session, ctx, provider, query), ctx)
+
+    return router

@@ -1,0 +1,98 @@
+"""What a shop owner sets on a channel: where it sells from, how much, at what price, how often.
+
+:class:`ChannelSettings` is stored in ``ecom_channels.config`` (besides the safety
+buffer, the max listed quantity and the branches, which have columns of their own so
+the quantity rule can be read in SQL). Credentials are not here: they are the
+provider's own schema (``ChannelProvider.credentials_schema``) and are stored encrypted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from stockbridge.pos.schemas import MAX_ROW_ID
+
+BranchId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+class PriceMode(StrEnum):
+    STORE_PRICE = "store_price"  # the product code's price (or the version's override)
+    LISTING_OVERRIDE = "listing_override"  # the listing's own price where it has one
+    PERCENTAGE = "percentage"  # store price adjusted by ``percentage`` per cent
+    FIXED_ADJUSTMENT = "fixed_adjustment"  # store price plus ``adjustment_cents``
+
+
+class PriceRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: PriceMode = PriceMode.STORE_PRICE
+    percentage: Decimal | None = Field(
+        None, ge=-90, le=1000, max_digits=6, decimal_places=2, description="e.g. 12.5 for +12.5%."
+    )
+    adjustment_cents: int | None = Field(None, ge=-10_000_000, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _needs_its_figure(self) -> PriceRule:
+        if self.mode is PriceMode.PERCENTAGE and self.percentage is None:
+            raise ValueError("the percentage price rule needs 'percentage'")
+        if self.mode is PriceMode.FIXED_ADJUSTMENT and self.adjustment_cents is None:
+            raise ValueError("the fixed_adjustment price rule needs 'adjustment_cents'")
+        return self
+
+
+class SyncIntervals(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_poll_seconds: int = Field(300, ge=30, le=86_400)
+    inventory_reconcile_minutes: int = Field(60, ge=5, le=10_080)
+    listing_refresh_minutes: int = Field(1_440, ge=15, le=10_080)
+
+
+class PriceConflict(StrEnum):
+    STORE_WINS = "store_wins"  # a price changed on the marketplace is set back
+    MARKETPLACE_WINS = "marketplace_wins"  # it is kept and reported
+
+
+class OversellPolicy(StrEnum):
+    HOLD_FOR_REVIEW = "hold_for_review"  # the order waits for a person
+    CANCEL_ORDER = "cancel_order"  # the order that cannot be filled is cancelled
+
+
+class ConflictPolicies(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    price: PriceConflict = PriceConflict.STORE_WINS
+    oversell: OversellPolicy = OversellPolicy.HOLD_FOR_REVIEW
+
+
+class ChannelSettings(BaseModel):
+    """A channel's rules; every field has a default a new shop can start with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    branch_ids: list[BranchId] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Branches the channel sells from, preferred first (allocation order).",
+    )
+    safety_buffer: int = Field(0, ge=0, le=1_000_000, description="Units never offered.")
+    max_listed_qty: int | None = Field(None, ge=0, le=1_000_000)
+    price_rule: PriceRule = Field(default_factory=PriceRule)
+    sync: SyncIntervals = Field(default_factory=SyncIntervals)
+    conflicts: ConflictPolicies = Field(default_factory=ConflictPolicies)
+
+    @model_validator(mode="after")
+    def _branches_once(self) -> ChannelSettings:
+        if len(set(self.branch_ids)) != len(self.branch_ids):
+            raise ValueError("branch_ids lists a branch twice")
+        return self
+
+    def stored_config(self) -> dict[str, Any]:
+        """The part kept in ``ecom_channels.config``."""
+        return self.model_dump(
+            mode="json", include={"price_rule", "sync", "conflicts"}, exclude_none=True
+        )
