@@ -44,7 +44,7 @@ from stockbridge.channels.base import (
     WebhookRequest,
 )
 from stockbridge.channels.registry import ChannelConnection
-from stockbridge.channels.shopify import auth
+from stockbridge.channels.shopify import auth, webhooks
 from stockbridge.channels.shopify.client import (
     INITIAL_MAXIMUM,
     INITIAL_RESTORE_RATE,
@@ -56,6 +56,8 @@ from stockbridge.channels.shopify.documents import (
     PRODUCT_SET,
     PRODUCT_STATUS_SET,
     SHOP_AND_LOCATIONS,
+    WEBHOOK_SUBSCRIPTION_CREATE,
+    WEBHOOK_SUBSCRIPTIONS,
 )
 from stockbridge.channels.shopify.mapping import (
     price_text,
@@ -74,6 +76,7 @@ from stockbridge.channels.shopify.stock import MAX_QUANTITIES, StockPusher
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 LOCATIONS_PAGE = 50
+WEBHOOKS_PAGE = 50
 
 CAPABILITIES = Capabilities(
     max_quantities_per_call=MAX_QUANTITIES,
@@ -229,14 +232,11 @@ class ShopifyAdapter:
             self.base_url, self._credential("client_id"), tuple(scopes), redirect_uri, state
         )
 
-    def exchange_code(
-        self, query: Mapping[str, str], redirect_uri: str, expected_state: str
-    ) -> TokenSet:
+    def exchange_code(self, query: Mapping[str, str], redirect_uri: str) -> TokenSet:
+        """The callback's hmac and shop verified (its ``state`` the caller has checked),
+        then the code traded for the shop's token."""
         code = auth.verify_callback(
-            query,
-            client_secret=self._credential("client_secret"),
-            expected_state=expected_state,
-            base_url=self.base_url,
+            query, client_secret=self._credential("client_secret"), base_url=self.base_url
         )
         return auth.exchange_code(
             self._http,
@@ -365,7 +365,7 @@ class ShopifyAdapter:
         result = self._stock().set_prices(prices)
         return replace(result, calls=self.client.calls - before)
 
-    # --- orders, returns, webhooks: waiting for the sandbox's parts ---------------------
+    # --- orders and returns: waiting for the sandbox's orders part -----------------------
 
     def orders_since(self, cursor: str | None, since: datetime) -> Iterator[OrderPage]:
         raise _not_ready("order import")
@@ -389,10 +389,38 @@ class ShopifyAdapter:
         raise _not_ready("returns")
 
     def register_webhooks(self, callback_url: str) -> Sequence[str]:
-        raise _not_ready("webhook registration")
+        """Subscribes ``callback_url`` to every topic in :data:`webhooks.TOPICS` it lacks;
+        returns the subscription ids (existing and new)."""
+        existing: dict[str, str] = {}
+        after: str | None = None
+        while True:
+            data = self.client.execute(
+                WEBHOOK_SUBSCRIPTIONS,
+                {"first": WEBHOOKS_PAGE, "after": after, "topics": list(webhooks.TOPICS)},
+            )
+            page = data["webhookSubscriptions"]
+            for node in page["nodes"]:
+                if node["uri"] == callback_url:
+                    existing[node["topic"]] = node["id"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        ids: list[str] = []
+        for topic in webhooks.TOPICS:
+            if topic in existing:
+                ids.append(existing[topic])
+                continue
+            result = self.client.execute(
+                WEBHOOK_SUBSCRIPTION_CREATE,
+                {"topic": topic, "subscription": {"uri": callback_url, "format": "JSON"}},
+            )["webhookSubscriptionCreate"]
+            if result["userErrors"]:
+                raise error_from_user_errors("webhookSubscriptionCreate", result["userErrors"])
+            ids.append(result["webhookSubscription"]["id"])
+        return ids
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookEvent | WebhookChallenge:
-        raise _not_ready("webhooks")
+        return webhooks.parse_delivery(request, self._credential("client_secret"))
 
 
 def _listing_ref(ref: VariantRef) -> ListingRef:

@@ -89,12 +89,25 @@ def callback_hmac(query: Mapping[str, str], client_secret: str) -> str:
 
 
 def verify_callback(
-    query: Mapping[str, str], *, client_secret: str, expected_state: str, base_url: str
+    query: Mapping[str, str],
+    *,
+    client_secret: str,
+    base_url: str,
+    expected_state: str | None = None,
 ) -> str:
-    """Checks a redirect back from Shopify; returns its ``code`` or raises AUTH_FAILED."""
+    """Checks a redirect back from Shopify; returns its ``code`` or raises AUTH_FAILED.
+
+    ``expected_state`` is compared when given; through the adapter the caller has
+    already checked ``state`` (``commerce.channels.finish_oauth`` opens the sealed nonce
+    it issued), so the adapter checks what only it can: the hmac and the shop.
+    """
     state = query.get("state", "")
-    if not expected_state or not hmac.compare_digest(state.encode(), expected_state.encode()):
+    if expected_state is not None and not hmac.compare_digest(
+        state.encode(), expected_state.encode()
+    ):
         raise _refused("the OAuth callback's state is not the one issued", field="state")
+    if not state:
+        raise _refused("the OAuth callback carries no state", field="state")
     given = query.get("hmac", "")
     wanted = callback_hmac(query, client_secret)
     if not hmac.compare_digest(given.lower().encode(), wanted.encode()):

@@ -90,3 +90,26 @@ ALL: dict[str, str] = {
     "INVENTORY_SET_QUANTITIES": INVENTORY_SET_QUANTITIES,
     "VARIANT_PRICES_UPDATE": VARIANT_PRICES_UPDATE,
 }
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($first: Int!, $after: String, $topics: [WebhookSubscriptionTopic!]) {
+  webhookSubscriptions(first: $first, after: $after, topics: $topics) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscribe(
+  $topic: WebhookSubscriptionTopic!, $subscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $subscription) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+ALL["WEBHOOK_SUBSCRIPTIONS"] = WEBHOOK_SUBSCRIPTIONS
+ALL["WEBHOOK_SUBSCRIPTION_CREATE"] = WEBHOOK_SUBSCRIPTION_CREATE
