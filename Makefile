@@ -43,6 +43,7 @@ format: install
 bench: install
 	@scripts/services.sh
 	$(BIN)/python -m bench.inventory
+	$(BIN)/python -m bench.adapters
 
 migrate: install
 	$(BIN)/stockbridge db upgrade

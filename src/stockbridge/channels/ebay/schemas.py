@@ -1,0 +1,127 @@
+"""What one eBay shop enters, and eBay's replies as small dataclasses.
+
+Raw JSON is read here once, field by field, into the frozen values below; the rest of
+the package (and nothing outside it) works with those. A reply missing a field eBay
+always sends is a ``CRITICAL`` ChannelError naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from stockbridge.errors import ChannelError, ChannelErrorCategory
+
+
+class EbayCredentials(BaseModel):
+    """One eBay connection's app credentials (merged in by the caller) and options."""
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    #: The app's RuName, sent as ``redirect_uri``; when empty the caller's redirect URL
+    #: is sent as it is (what a stockbridge sandbox expects).
+    ru_name: str = ""
+    #: Only read when the connection has no base URL: "production" or "sandbox".
+    environment: str = "production"
+
+
+def _required(body: Mapping[str, Any], name: str, what: str) -> Any:
+    value = body.get(name)
+    if value is None:
+        raise ChannelError(f"eBay {what} without {name!r}", category=ChannelErrorCategory.CRITICAL)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAnswer:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None
+    refresh_token_expires_in: int | None
+    scopes: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> TokenAnswer:
+        refresh_in = body.get("refresh_token_expires_in")
+        return cls(
+            access_token=str(_required(body, "access_token", "token answer")),
+            expires_in=int(_required(body, "expires_in", "token answer")),
+            refresh_token=str(body["refresh_token"]) if body.get("refresh_token") else None,
+            refresh_token_expires_in=int(refresh_in) if refresh_in is not None else None,
+            scopes=tuple(str(body.get("scope") or "").split()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryOutcome:
+    """One entry of a bulk answer (``statusCode`` per SKU, or per SKU and offer)."""
+
+    sku: str
+    status: int
+    offer_id: str | None
+    message: str | None
+    #: The first error's parameters (eBay names an existing offer's id this way).
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @classmethod
+    def parse(cls, entry: Mapping[str, Any]) -> EntryOutcome:
+        errors = entry.get("errors") or []
+        message, parameters = None, {}
+        if errors:
+            first = errors[0]
+            message = f"{first.get('errorId', '')}: {first.get('message', '')}".strip(": ")
+            parameters = {
+                str(p.get("name")): str(p.get("value")) for p in first.get("parameters") or []
+            }
+        offer_id = entry.get("offerId")
+        return cls(
+            sku=str(entry.get("sku") or ""),
+            status=int(_required(entry, "statusCode", "bulk answer entry")),
+            offer_id=str(offer_id) if offer_id else None,
+            message=message,
+            parameters=parameters,
+        )
+
+
+def bulk_outcomes(body: Mapping[str, Any]) -> list[EntryOutcome]:
+    return [EntryOutcome.parse(entry) for entry in body.get("responses") or []]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferSummary:
+    """What stockbridge needs of an offer: its id, its SKU, and its live listing."""
+
+    offer_id: str
+    sku: str
+    marketplace_id: str
+    status: str
+    listing_id: str | None
+    listing_status: str | None
+
+    @property
+    def published(self) -> bool:
+        return self.status == "PUBLISHED" and self.listing_status in (None, "ACTIVE")
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> OfferSummary:
+        listing = body.get("listing") or {}
+        listing_id = listing.get("listingId")
+        return cls(
+            offer_id=str(_required(body, "offerId", "offer")),
+            sku=str(_required(body, "sku", "offer")),
+            marketplace_id=str(body.get("marketplaceId") or ""),
+            status=str(body.get("status") or "UNPUBLISHED"),
+            listing_id=str(listing_id) if listing_id else None,
+            listing_status=str(listing["listingStatus"]) if listing.get("listingStatus") else None,
+        )
+
+
+def offers_of(body: Mapping[str, Any]) -> list[OfferSummary]:
+    return [OfferSummary.parse(offer) for offer in body.get("offers") or []]
