@@ -3,7 +3,8 @@
 Importing this package registers :data:`adapter.provider` (key ``"shopify"``) with the
 channel registry. ``auth`` owns the install flow, ``client`` the HTTP calls and their
 errors, ``documents`` every GraphQL document sent, ``skus`` SKU look-ups, ``mapping``
-listings, ``stock`` stock and price pushes, ``schemas`` credentials and reply types.
+listings, ``stock`` stock and price pushes, ``webhooks`` topics and delivery checks,
+``schemas`` credentials and reply types.
 """
 
 from stockbridge.channels.registry import registry

@@ -3,8 +3,9 @@
 The adapter wires the parts of this package together for one
 :class:`ChannelConnection`: ``auth`` for the install flow, ``client`` for GraphQL with
 pacing, ``skus`` for SKU look-ups, ``mapping`` for listings, ``stock`` for quantity and
-price pushes. What it learns about the shop (currency, the location stock is set at,
-the variants of SKUs) it keeps for the life of the connection only.
+price pushes, ``webhooks`` for subscriptions and verifying deliveries. What it learns
+about the shop (currency, the location stock is set at, the variants of SKUs) it keeps
+for the life of the connection only.
 
 Connection settings read: ``location_id`` (else the first active location that fulfils
 online orders), ``redis_url`` (shared pacing), ``timeout_seconds``, ``scopes``.
