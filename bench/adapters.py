@@ -16,10 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import adapters_ebay
+from bench import adapters_ebay, adapters_shopify
 
 OUTPUT = Path(__file__).resolve().parent / "results" / "adapters.json"
-MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {"ebay": adapters_ebay.run}
+MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "ebay": adapters_ebay.run,
+    "shopify": adapters_shopify.run,
+}
 
 
 def main() -> None:

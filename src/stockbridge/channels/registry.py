@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "stockbridge.channels"
 #: Modules whose import registers a built-in provider (adapters land one folder each).
-BUILTIN_MODULES: tuple[str, ...] = ("stockbridge.channels.ebay",)
+BUILTIN_MODULES: tuple[str, ...] = ("stockbridge.channels.ebay", "stockbridge.channels.shopify")
 
 
 @dataclass(frozen=True)
