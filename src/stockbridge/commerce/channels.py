@@ -58,18 +58,25 @@ class ChannelContext:
 
     def app_credentials(self, provider: str) -> dict[str, str]:
         """The marketplace app's own keys from settings, merged under each shop's."""
-        s = self.settings
-        found: dict[str, str | SecretStr | None] = {
-            "ebay": {"client_id": s.ebay_client_id, "client_secret": s.ebay_client_secret,
-                     "ru_name": s.ebay_runame},
-            "shopify": {"client_id": s.shopify_client_id,
-                        "client_secret": s.shopify_client_secret},
-        }.get(provider, {})  # fmt: skip
-        return {
-            name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in found.items()
-            if value is not None
-        }
+        found: dict[str, str] = {}
+        for name, setting in APP_CREDENTIALS.get(provider, {}).items():
+            value = getattr(self.settings, setting)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if value:
+                found[name] = value
+        return found
+
+
+#: Per provider: credential field -> the setting that supplies it for every shop.
+APP_CREDENTIALS: dict[str, dict[str, str]] = {
+    "ebay": {
+        "client_id": "ebay_client_id",
+        "client_secret": "ebay_client_secret",
+        "ru_name": "ebay_runame",
+    },
+    "shopify": {"client_id": "shopify_client_id", "client_secret": "shopify_client_secret"},
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,8 @@ class ChannelDraft:
     name: str | None = None
     currency: str | None = None
     base_url: str | None = None
-    credentials: BaseModel | None = None
+    #: The shop's own credentials, checked by :func:`shop_credentials`.
+    credentials: Mapping[str, Any] | None = None
     settings: ChannelSettings | None = None
     fields_set: frozenset[str] = field(default_factory=frozenset)
 
@@ -134,18 +142,27 @@ def connected(channel: EcomChannel, vault: Vault) -> bool:
 # --- the adapter for a channel ------------------------------------------------------
 
 
-def parse_credentials(provider: ChannelProvider, raw: Mapping[str, Any]) -> BaseModel:
+def shop_credentials(
+    ctx: ChannelContext, provider: ChannelProvider, given: BaseModel | Mapping[str, Any]
+) -> dict[str, Any]:
+    """What one shop gave, checked against the provider's schema with the app's own keys
+    (from settings) merged in; only the shop's part is returned, to be stored."""
+    raw = _plain(given)
     try:
-        return provider.credentials_schema.model_validate(raw)
+        provider.credentials_schema.model_validate({**ctx.app_credentials(provider.key), **raw})
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "credentials"
         raise InvalidInput(f"credentials.{where}: {first['msg']}") from None
+    return raw
 
 
-def _secret_dump(credentials: BaseModel) -> dict[str, Any]:
-    dumped = credentials.model_dump(mode="json")
-    for name, value in credentials:
+def _plain(given: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(given, BaseModel):
+        return dict(given)
+    dumped = given.model_dump(mode="json", exclude_unset=True)
+    for name in dumped:
+        value = getattr(given, name)
         if isinstance(value, SecretStr):
             dumped[name] = value.get_secret_value()
     return dumped
@@ -258,7 +275,7 @@ def _apply_settings(session: Session, channel: EcomChannel, settings: ChannelSet
 def new_link(ctx: ChannelContext, provider_key: str, draft: ChannelDraft) -> ChannelLink:
     """The link a create request describes, checked against the provider's registry."""
     ctx.registry.get(provider_key)
-    credentials = _secret_dump(draft.credentials) if draft.credentials else {}
+    credentials = dict(draft.credentials or {})
     return ChannelLink(
         channel_id=None,
         provider=provider_key,
@@ -324,7 +341,7 @@ def updated_link(ctx: ChannelContext, channel: EcomChannel, draft: ChannelDraft)
     base_url = draft.base_url if "base_url" in draft.fields_set else link.base_url
     if "credentials" not in draft.fields_set or draft.credentials is None:
         return ChannelLink(link.channel_id, link.provider, base_url, link.credentials, link.tokens)
-    credentials = _secret_dump(draft.credentials)
+    credentials = dict(draft.credentials)
     tokens = _initial_tokens(credentials) or link.tokens
     return ChannelLink(link.channel_id, link.provider, base_url, credentials, tokens)
 

@@ -95,9 +95,8 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         body: create_body,
         verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
     ) -> ChannelPublic:
-        credentials = body.credentials
-        if not hasattr(credentials, "model_dump"):  # a provider without a schema of its own
-            credentials = channels.parse_credentials(ctx.registry.get(body.provider), credentials)
+        provider = ctx.registry.get(body.provider)
+        credentials = channels.shop_credentials(ctx, provider, body.credentials)
         draft = ChannelDraft(
             base_url=str(body.base_url) if body.base_url else None, credentials=credentials
         )
@@ -135,7 +134,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             channel = channels.get_channel(session, channel_id)
             provider = ctx.registry.get(channel.provider)
             credentials = (
-                channels.parse_credentials(provider, body.credentials)
+                channels.shop_credentials(ctx, provider, body.credentials)
                 if body.credentials is not None
                 else None
             )

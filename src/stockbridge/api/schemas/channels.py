@@ -8,13 +8,14 @@ document) like the built-in ones, discriminated by ``provider``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, create_model, field_validator
 
 from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
 from stockbridge.channels.registry import ProviderRegistry
 from stockbridge.commerce.channel_schemas import ChannelSettings
+from stockbridge.commerce.channels import APP_CREDENTIALS
 from stockbridge.db.models import ChannelStatus
 from stockbridge.money import validate_currency
 
@@ -86,6 +87,23 @@ class OAuthStartPublic(BaseModel):
     authorization_url: str
 
 
+def shop_credentials_type(key: str, schema: type[BaseModel]) -> type[BaseModel]:
+    """The provider's credentials as a shop gives them: the app's own keys, which settings
+    supply (``APP_CREDENTIALS``), may be left out."""
+    optional: dict[str, Any] = {
+        name: (Optional[schema.model_fields[name].annotation], None)  # noqa: UP045
+        for name in APP_CREDENTIALS.get(key, {})
+        if name in schema.model_fields
+    }
+    if not optional:
+        return schema
+    return create_model(f"{_title(key)}ShopCredentials", __base__=schema, **optional)
+
+
+def _title(key: str) -> str:
+    return "".join(part.title() for part in key.split("_"))
+
+
 def channel_create_type(registry: ProviderRegistry) -> Any:
     """The create body: ``{provider, credentials, ...}`` with one variant per provider."""
     variants: list[type[BaseModel]] = []
@@ -93,10 +111,10 @@ def channel_create_type(registry: ProviderRegistry) -> Any:
         provider = registry.get(key)
         variants.append(
             create_model(
-                f"{''.join(part.title() for part in key.split('_'))}ChannelCreate",
+                f"{_title(key)}ChannelCreate",
                 __base__=ChannelCreateBase,
                 provider=(Literal[key], ...),  # type: ignore[arg-type]
-                credentials=(provider.credentials_schema, ...),
+                credentials=(shop_credentials_type(key, provider.credentials_schema), ...),
             )
         )
     if not variants:
