@@ -21,6 +21,8 @@ from stockbridge.db.engine import make_engine, make_session_factory, transaction
 from stockbridge.db.migrate import upgrade
 from stockbridge.db.models import (
     Branch,
+    ChannelStatus,
+    EcomChannel,
     LedgerReason,
     ProductCode,
     ProductCodeVersion,
@@ -162,6 +164,16 @@ def test_demo_seeds_its_own_sqlite_file_and_serves_it_with_an_admin_key(
         assert principal is not None
         assert principal.role == Role.ADMIN
         assert session.scalar(select(func.count(ProductCode.id))) == 60
+        channels = session.scalars(select(EcomChannel).order_by(EcomChannel.id)).all()
+        assert [(c.provider, c.status) for c in channels] == [
+            ("shopify", ChannelStatus.ACTIVE),
+            ("ebay", ChannelStatus.AUTH_REQUIRED),
+        ]
+        assert all(len(c.branches) == 3 for c in channels)
+    assert "Marketplace sandboxes" in result.stdout
+    assert "Shopify (sandbox)" in result.stdout
+    assert settings.encryption_key
+    assert settings.public_url == "http://127.0.0.1:8765"
 
 
 def test_demo_keep_reuses_the_data_and_fresh_starts_again(

@@ -7,6 +7,7 @@ The demo always uses its own SQLite file (``var/demo.db``), whatever
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from stockbridge.api.app import create_app
 from stockbridge.db import migrate
 from stockbridge.db.engine import make_engine, make_session_factory, transaction
 from stockbridge.db.models import Role
+from stockbridge.demo_channels import DemoMarketplaces, connect_demo_channels, start_marketplaces
 from stockbridge.errors import StockbridgeError
 from stockbridge.settings import get_settings
 
@@ -38,6 +40,8 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic narrates every schema check at INFO; only its warnings concern an operator.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # httpx logs every marketplace call at INFO; the channel logs record what matters.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _require_current_schema(database_url: str) -> None:
@@ -75,7 +79,10 @@ def demo(
 ) -> None:
     """Run the server on a sample shop in var/demo.db, with a new admin API key."""
     settings = get_settings().model_copy(
-        update={"database_url": f"sqlite:///{demo_shop.DEMO_DATABASE}"}
+        update={
+            "database_url": f"sqlite:///{demo_shop.DEMO_DATABASE}",
+            "public_url": f"http://{host}:{port}",
+        }
     )
     _configure_logging(settings.log_level)
     if fresh:
@@ -83,20 +90,31 @@ def demo(
     settings.ensure_sqlite_directory()
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    try:
+    with ExitStack() as running:
+        running.callback(engine.dispose)
+        marketplaces = start_marketplaces(running, settings)
         sessions = make_session_factory(engine)
         with transaction(sessions) as session:
             summary = demo_shop.seed_demo_data(session) if demo_shop.is_empty(session) else None
             secret = create_key(session, name="demo", role=Role.ADMIN).secret
+        channel_lines = connect_demo_channels(sessions, marketplaces) if summary else []
         _announce(f"http://{host}:{port}/docs", secret, summary)
+        _announce_marketplaces(marketplaces, channel_lines)
         uvicorn.run(
-            create_app(session_factory=sessions, settings=settings),
+            create_app(session_factory=sessions, settings=marketplaces.settings),
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
         )
-    finally:
-        engine.dispose()
+
+
+def _announce_marketplaces(marketplaces: DemoMarketplaces, channel_lines: list[str]) -> None:
+    console = Console()
+    console.print("Marketplace sandboxes (simulated buyers order what is listed):")
+    console.print(f"  eBay:     {escape(marketplaces.ebay_url)}", soft_wrap=True)
+    console.print(f"  Shopify:  {escape(marketplaces.shopify_url)}", soft_wrap=True)
+    for line in channel_lines:
+        console.print(f"  {escape(line)}", soft_wrap=True)
 
 
 def _announce(docs_url: str, secret: str, summary: demo_shop.DemoSummary | None) -> None:
