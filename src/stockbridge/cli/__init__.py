@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from stockbridge.cli.channels import channels_app
 from stockbridge.cli.db import db_app
 from stockbridge.cli.imports import import_app
 from stockbridge.cli.keys import keys_app
@@ -37,6 +38,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(stock_app, name="stock")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(channels_app, name="channels")
 app.command()(serve)
 app.command()(demo)
 

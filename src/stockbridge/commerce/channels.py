@@ -480,3 +480,15 @@ def connect_tokens(
     channel.status, channel.last_error = ChannelStatus.ACTIVE, None
     session.flush()
     return channel
+
+
+def rotate_secrets(session: Session, vault: Vault) -> int:
+    """Re-seal every channel's secrets with the newest key; returns how many were."""
+    rotated = 0
+    for channel in session.scalars(
+        select(EcomChannel).where(EcomChannel.credentials_encrypted.is_not(None))
+    ):
+        assert channel.credentials_encrypted is not None
+        channel.credentials_encrypted = vault.rotate(channel.credentials_encrypted)
+        rotated += 1
+    return rotated
