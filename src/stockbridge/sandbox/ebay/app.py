@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from stockbridge.sandbox.buyers import GeneratorSettings
 from stockbridge.sandbox.control import SandboxControl, SandboxMiddleware, control_router
 from stockbridge.sandbox.delivery import delivery_router
 from stockbridge.sandbox.ebay import (
@@ -71,9 +72,11 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     app = FastAPI(title="stockbridge eBay sandbox", docs_url=None, redoc_url=None)
     app.state.ebay = EbaySandbox(config=config, store=store, control=control, violations=violations)
     app.state.ebay_notifications = publisher
-    app.state.ebay_buyers = buyers.BuyerGenerator(app.state.ebay)
+    app.state.ebay_buyers = buyers.buyer_generator(app.state.ebay)
     if config.buyers_per_minute > 0:
-        app.state.ebay_buyers.start(config.buyers_per_minute, config.buyers_seed)
+        app.state.ebay_buyers.start(
+            GeneratorSettings(per_minute=config.buyers_per_minute, seed=config.buyers_seed)
+        )
 
     for router in ROUTERS:
         app.include_router(router)

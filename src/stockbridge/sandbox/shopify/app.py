@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from stockbridge.sandbox.buyers import GeneratorSettings
 from stockbridge.sandbox.control import (
     SandboxControl,
     SandboxMiddleware,
@@ -30,7 +31,7 @@ from stockbridge.sandbox.control import (
 from stockbridge.sandbox.delivery import delivery_router
 from stockbridge.sandbox.events import EventLog
 from stockbridge.sandbox.shopify.app_topics import app_topics_router
-from stockbridge.sandbox.shopify.buyers import BuyerGenerator, GeneratorSettings, buyers_router
+from stockbridge.sandbox.shopify.buyers import buyer_generator, buyers_router
 from stockbridge.sandbox.shopify.config import API_VERSION, ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
 from stockbridge.sandbox.shopify.contract import ContractViolations, load_official_schema
@@ -80,7 +81,7 @@ class ShopifySandbox:
         )
         self.webhooks = WebhookDispatcher(config, state=lambda: self.state, persist=self.persist)
         self.control.events.listen(self.webhooks.on_event)
-        self.buyers = BuyerGenerator(self.change)
+        self.buyers = buyer_generator(self.change)
         if config.buyers_per_minute > 0:
             self.buyers.start(
                 GeneratorSettings(per_minute=config.buyers_per_minute, seed=config.buyers_seed)

@@ -7,15 +7,13 @@ A buyer places an order for SKUs and quantities (checkout.py sells it from
 ``REQUESTED``, as ``returnRequest`` makes it). Every change runs through the sandbox's
 ``change`` hook: under the state lock, then its events published and the state saved.
 
-The generator is a daemon thread placing one random order every ``60 / per_minute``
-seconds, from a random generator seeded by the caller, until stopped.
+The generator (sandbox/buyers.py) is a daemon thread placing one random order every
+``60 / per_minute`` seconds, from a random generator seeded by the caller, until stopped.
 """
 
 from __future__ import annotations
 
-import logging
 import random
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
@@ -24,6 +22,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from stockbridge.sandbox.buyers import BuyerGenerator, GeneratorSettings
 from stockbridge.sandbox.control import CONTROL_PREFIX
 from stockbridge.sandbox.shopify.cancellation import CancelRefused, cancel_order
 from stockbridge.sandbox.shopify.checkout import Purchase, PurchaseRefused, WantedLine, place_order
@@ -33,7 +32,6 @@ from stockbridge.sandbox.shopify.payloads import order_payload, return_payload
 from stockbridge.sandbox.shopify.returns import ReturnedLine, ReturnRefused, open_return
 from stockbridge.sandbox.shopify.state import gid
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Runs a function on a fresh context under the state lock, then publishes and saves.
 Change = Callable[[Callable[[ResolveContext], Any]], Any]
@@ -97,12 +95,6 @@ class BuyerReturnLine(_Input):
 
 class BuyerReturn(_Input):
     line_items: list[BuyerReturnLine] = Field(min_length=1, max_length=250)
-
-
-class GeneratorSettings(_Input):
-    per_minute: float = Field(gt=0, le=60_000)
-    seed: int = 0
-    max_quantity: int = Field(default=2, ge=1, le=100)
 
 
 def _refusal(status: int, message: str) -> JSONResponse:
@@ -191,84 +183,34 @@ def buyers_router(change: Change, generator: BuyerGenerator) -> APIRouter:
     return router
 
 
-class BuyerGenerator:
-    """Places random orders in a background thread; restartable, stoppable, seeded."""
+def buyer_generator(change: Change) -> BuyerGenerator:
+    """The background buyers: each purchase is one ``change`` of the shop."""
 
-    def __init__(self, change: Change) -> None:
-        self._change = change
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._settings: GeneratorSettings | None = None
-        self.placed = 0
-        self.refused = 0
+    def buy_once(rng: random.Random, settings: GeneratorSettings) -> bool:
+        return bool(change(lambda context: _buy(context, settings, rng)))
 
-    def start(self, settings: GeneratorSettings) -> None:
-        self.stop()
-        with self._lock:
-            self._settings, self.placed, self.refused = settings, 0, 0
-            self._stop = threading.Event()
-            rng = random.Random(settings.seed)  # noqa: S311 (not crypto: repeatable buyers)
-            self._thread = threading.Thread(
-                target=self._run,
-                args=(settings, rng, self._stop),
-                name="shopify-sandbox-buyers",
-                daemon=True,
-            )
-            self._thread.start()
+    return BuyerGenerator("shopify-sandbox-buyers", buy_once)
 
-    def stop(self) -> None:
-        with self._lock:
-            thread, self._thread = self._thread, None
-            self._stop.set()
-        if thread is not None:
-            thread.join(timeout=5)
 
-    def status(self) -> dict[str, Any]:
-        with self._lock:
-            settings = self._settings
-            return {
-                "running": self._thread is not None,
-                "per_minute": settings.per_minute if settings else None,
-                "seed": settings.seed if settings else None,
-                "placed": self.placed,
-                "refused": self.refused,
-            }
-
-    def _run(self, settings: GeneratorSettings, rng: random.Random, stop: threading.Event) -> None:
-        interval = 60.0 / settings.per_minute
-        while not stop.wait(interval):
-            try:
-                placed = self._change(lambda context: self._buy(context, settings, rng))
-            except Exception:  # a buyer must never kill the thread
-                log.exception("the sandbox buyer generator failed to place an order")
-                continue
-            with self._lock:
-                if placed:
-                    self.placed += 1
-                else:
-                    self.refused += 1
-
-    @staticmethod
-    def _buy(context: ResolveContext, settings: GeneratorSettings, rng: random.Random) -> bool:
-        state = context.state
-        for_sale = [
-            v
-            for v in state.variants.values()
-            if v.sku and state.products[v.product_id].status == "ACTIVE"
-        ]
-        if not for_sale:
-            return False
-        variant = rng.choice(sorted(for_sale, key=lambda v: v.id))
-        number = rng.randint(1, 10_000)
-        purchase = Purchase(
-            lines=[WantedLine(variant.sku or "", rng.randint(1, settings.max_quantity))],
-            email=f"buyer{number}@example.com",
-            first_name="Buyer",
-            last_name=str(number),
-        )
-        try:
-            place_order(context, purchase)
-        except PurchaseRefused:
-            return False
-        return True
+def _buy(context: ResolveContext, settings: GeneratorSettings, rng: random.Random) -> bool:
+    state = context.state
+    for_sale = [
+        v
+        for v in state.variants.values()
+        if v.sku and state.products[v.product_id].status == "ACTIVE"
+    ]
+    if not for_sale:
+        return False
+    variant = rng.choice(sorted(for_sale, key=lambda v: v.id))
+    number = rng.randint(1, 10_000)
+    purchase = Purchase(
+        lines=[WantedLine(variant.sku or "", rng.randint(1, settings.max_quantity))],
+        email=f"buyer{number}@example.com",
+        first_name="Buyer",
+        last_name=str(number),
+    )
+    try:
+        place_order(context, purchase)
+    except PurchaseRefused:
+        return False
+    return True
