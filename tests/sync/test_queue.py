@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from stockbridge.api.app import create_app
 from stockbridge.db.models import JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.sync import jobs
@@ -109,3 +111,15 @@ def test_a_long_job_keeps_its_heartbeat_fresh(
 
     assert job.status is JobStatus.SUCCEEDED
     assert job.counts == {"pushed": 1}
+
+
+def test_the_served_app_runs_the_consumer_while_it_is_up(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    queue = make_queue()
+    app = create_app(session_factory=sessions, job_queue=queue, run_jobs=True)
+    with TestClient(app):
+        with sessions.begin() as session:
+            job_id = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+        job = wait_for(lambda: _status(sessions, job_id))
+    assert job.status is JobStatus.SUCCEEDED

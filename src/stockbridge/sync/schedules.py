@@ -84,19 +84,10 @@ def _history(
         .group_by(SyncJob.channel_id, SyncJob.kind)
     ).all()
     return {
-        (channel_id, JobKind(kind)): (_aware(last), bool(open_count))
+        (channel_id, JobKind(kind)): (last, bool(open_count))
         for channel_id, kind, last, open_count in rows
         if channel_id is not None
     }
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """``max()`` bypasses the column type: SQLite answers a naive (UTC) value or a string."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _cleanup_due(session: Session, now: datetime) -> bool:
