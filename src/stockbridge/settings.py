@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
     redis_url: str | None = Field(None, description="redis://host:port/db; unset = in-process.")
+    queue_name: str = Field(
+        "stockbridge",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Name of the job queue (Redis key prefix): one per shop sharing a Redis.",
+    )
     encryption_key: str | None = Field(
         None,
         description="Comma-separated Fernet keys (newest first) for secrets at rest.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -12,13 +13,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockbridge.access.keys import create_key
 from stockbridge.api.app import create_app
 from stockbridge.db.models import Role
+from stockbridge.settings import Settings
+from stockbridge.sync.queue import JobQueue
 
 Headers = dict[str, str]
 
 
 @pytest.fixture
-def app(sessions: sessionmaker[Session]) -> FastAPI:
-    return create_app(session_factory=sessions)
+def job_queue(sessions: sessionmaker[Session], tmp_path: Path) -> Iterator[JobQueue]:
+    """The app's job queue: a SQLite file of this test, with no consumer (jobs stay queued)."""
+    queue = JobQueue(Settings(redis_url=None), sessions, sqlite_path=tmp_path / "queue.db")
+    yield queue
+    queue.close()
+
+
+@pytest.fixture
+def app(sessions: sessionmaker[Session], job_queue: JobQueue) -> FastAPI:
+    return create_app(session_factory=sessions, job_queue=job_queue)
 
 
 @pytest.fixture

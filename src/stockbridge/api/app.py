@@ -23,6 +23,7 @@ from stockbridge.channels.registry import ProviderRegistry, registry
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import make_engine, make_session_factory
 from stockbridge.settings import Settings, get_settings
+from stockbridge.sync.queue import JobQueue
 from stockbridge.vault import Vault
 
 DESCRIPTION = """\
@@ -42,7 +43,11 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     settings: Settings | None = None,
     providers: ProviderRegistry | None = None,
+    job_queue: JobQueue | None = None,
+    run_jobs: bool = False,
 ) -> FastAPI:
+    """``run_jobs``: run the job consumer in this process while the app is up (``serve``),
+    unless the queue is on Redis, where ``stockbridge worker`` processes consume it."""
     settings = settings or get_settings()
     channel_context = ChannelContext(
         settings=settings, vault=Vault(settings.encryption_key), registry=providers or registry
@@ -52,17 +57,19 @@ def create_app(
         settings.ensure_sqlite_directory()
         engine = make_engine(settings.database_url)
         session_factory = make_session_factory(engine)
+    job_queue = job_queue or JobQueue(settings, session_factory)
     app = FastAPI(
         title="Stockbridge",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_disposing(engine) if engine is not None else None,
+        lifespan=_lifespan(engine, job_queue, run_jobs=run_jobs),
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_problem_handlers(app)
     app.include_router(health.router)
     app.state.channel_context = channel_context
+    app.state.job_queue = job_queue
     app.include_router(api_router)
     app.include_router(channels_router(channel_context))
     app.include_router(oauth_callback_router())
@@ -70,13 +77,22 @@ def create_app(
     return app
 
 
-def _disposing(engine: Engine) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that closes the connections of an engine the app opened itself."""
+def _lifespan(
+    engine: Engine | None, job_queue: JobQueue, *, run_jobs: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the in-process job consumer if asked; on shutdown stop it, close the queue and
+    the connections of an engine the app opened itself."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        if run_jobs and job_queue.in_process:
+            job_queue.start_in_process()
+        try:
+            yield
+        finally:
+            job_queue.close()
+            if engine is not None:
+                engine.dispose()
 
     return lifespan
 

@@ -22,6 +22,7 @@ from stockbridge.access.keys import Principal, authenticate, record_key_use
 from stockbridge.api.problems import Forbidden, NotAuthenticated
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import mark_no_wait, mark_read_only
+from stockbridge.sync.queue import JobQueue
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -146,3 +147,11 @@ def get_channel_context(request: Request) -> ChannelContext:
 
 
 ChannelContextDep = Annotated[ChannelContext, Depends(get_channel_context)]
+
+
+def get_job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+JobQueueDep = Annotated[JobQueue, Depends(get_job_queue)]

@@ -19,8 +19,9 @@ from stockbridge.cli.db import db_app
 from stockbridge.cli.imports import import_app
 from stockbridge.cli.keys import keys_app
 from stockbridge.cli.sandbox import sandbox_app
-from stockbridge.cli.server import demo, serve
+from stockbridge.cli.server import demo, serve, worker
 from stockbridge.cli.stock import stock_app
+from stockbridge.cli.sync import sync_app
 from stockbridge.errors import ConfigurationError, StockbridgeError
 
 EXIT_ERROR = 1
@@ -39,7 +40,9 @@ app.add_typer(import_app, name="import")
 app.add_typer(stock_app, name="stock")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(channels_app, name="channels")
+app.add_typer(sync_app, name="sync")
 app.command()(serve)
+app.command()(worker)
 app.command()(demo)
 
 

@@ -1,4 +1,7 @@
-"""``stockbridge serve`` and ``stockbridge demo``: the web server, on real or demo data.
+"""``stockbridge serve``, ``stockbridge worker`` and ``stockbridge demo``: the processes.
+
+``serve`` is the web server (and, without Redis, the job consumer); ``worker`` consumes
+the Redis job queue; ``demo`` serves a sample shop.
 
 The demo always uses its own SQLite file (``var/demo.db``), whatever
 ``STOCKBRIDGE_DATABASE_URL`` says, so trying it out never touches a shop's database.
@@ -24,6 +27,7 @@ from stockbridge.db.models import Role
 from stockbridge.demo_channels import DemoMarketplaces, connect_demo_channels, start_marketplaces
 from stockbridge.errors import StockbridgeError
 from stockbridge.settings import get_settings
+from stockbridge.sync.queue import JobQueue
 
 
 class SchemaNotCurrent(StockbridgeError):
@@ -58,16 +62,45 @@ def _require_current_schema(database_url: str) -> None:
 
 
 def serve(host: Host = None, port: Port = None) -> None:
-    """Run the API server (uvicorn) with the configured database."""
+    """Run the API server (uvicorn) with the configured database.
+
+    Without STOCKBRIDGE_REDIS_URL it also runs the job queue's consumer in threads; with
+    it, `stockbridge worker` processes do."""
     settings = get_settings()
     _configure_logging(settings.log_level)
     _require_current_schema(settings.database_url)
     uvicorn.run(
-        create_app(settings=settings),
+        create_app(settings=settings, run_jobs=True),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
     )
+
+
+class QueueNotShared(StockbridgeError):
+    title = "No shared job queue"
+
+
+def worker(
+    threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at the same time.")] = 4,
+) -> None:
+    """Run jobs from the Redis queue (STOCKBRIDGE_REDIS_URL); start as many as needed."""
+    settings = get_settings()
+    _configure_logging(settings.log_level)
+    if settings.redis_url is None:
+        raise QueueNotShared(
+            "STOCKBRIDGE_REDIS_URL is not set: jobs run inside `stockbridge serve`; set it "
+            "to run them in separate worker processes"
+        )
+    _require_current_schema(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        queue = JobQueue(settings, make_session_factory(engine))
+        logging.getLogger(__name__).info("worker on the %s", queue.describe())
+        # Huey's consumer: SIGINT / SIGTERM stop it after the running jobs, SIGHUP restarts.
+        queue.consumer(workers=threads).run()
+    finally:
+        engine.dispose()
 
 
 def demo(
@@ -100,8 +133,15 @@ def demo(
         channel_lines = connect_demo_channels(sessions, marketplaces) if summary else []
         _announce(f"http://{host}:{port}/docs", secret, summary)
         _announce_marketplaces(marketplaces, channel_lines)
+        # The demo is one process: its jobs run in it even when a Redis URL is set.
+        queue = JobQueue(marketplaces.settings, sessions, in_process=True)
         uvicorn.run(
-            create_app(session_factory=sessions, settings=marketplaces.settings),
+            create_app(
+                session_factory=sessions,
+                settings=marketplaces.settings,
+                job_queue=queue,
+                run_jobs=True,
+            ),
             host=host,
             port=port,
             log_level=settings.log_level.lower(),

@@ -1,4 +1,7 @@
-"""One router module per resource; ``api_router`` mounts them under ``/api`` behind the key."""
+"""One router module per resource; ``api_router`` mounts them under ``/api`` behind the key.
+
+(``/api/ecom/channels`` is built per application from the provider registry, in
+``channels.py``, and mounted by ``create_app``.)"""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from stockbridge.api.problems import problem_responses
 from stockbridge.api.routers import (
     branches,
     ledger,
+    listings,
     orders,
     product_codes,
     sales,
     stock,
+    sync,
     versions,
 )
 
@@ -20,9 +25,14 @@ pos_router = APIRouter(prefix="/pos")
 for module in (branches, product_codes, versions, stock, ledger, sales, orders):
     pos_router.include_router(module.router)
 
+ecom_router = APIRouter(prefix="/ecom")
+for module in (listings, sync):
+    ecom_router.include_router(module.router)
+
 api_router = APIRouter(
     prefix="/api",
     dependencies=[Depends(authorize_by_method)],
     responses=problem_responses(401, 403, 422),
 )
 api_router.include_router(pos_router)
+api_router.include_router(ecom_router)

@@ -42,6 +42,7 @@ from stockbridge.db.models.pos import (
     StockLedgerEntry,
     StoreOrderStatus,
 )
+from stockbridge.db.models.sync import JobKind, JobStatus, SyncJob
 from stockbridge.statuses import Condition, FulfillmentStatus, PaymentStatus, ReturnStatus
 
 __all__ = [
@@ -66,6 +67,8 @@ __all__ = [
     "EcomReturnItem",
     "EcomWebhookLog",
     "FulfillmentStatus",
+    "JobKind",
+    "JobStatus",
     "LedgerReason",
     "ListingStatus",
     "Order",
@@ -86,6 +89,7 @@ __all__ = [
     "Role",
     "StockLedgerEntry",
     "StoreOrderStatus",
+    "SyncJob",
     "SyncState",
     "Timestamped",
     "WebhookStatus",

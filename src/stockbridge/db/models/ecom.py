@@ -394,10 +394,18 @@ class EcomReturnItem(Base):
 
 class EcomChannelLog(Base):
     __tablename__ = "ecom_channel_logs"
-    __table_args__ = (Index(None, "channel_id", "operation"), Index(None, "started_at"))
+    __table_args__ = (
+        Index(None, "channel_id", "operation"),
+        Index(None, "started_at"),
+        Index(None, "listing_id", "started_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("ecom_channels.id"))
+    # The listing an operation was about, when it was about one (its history).
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ecom_listings.id", ondelete="SET NULL")
+    )
     operation: Mapped[ChannelOperation] = mapped_column(str_enum(ChannelOperation))
     status: Mapped[ChannelLogStatus] = mapped_column(str_enum(ChannelLogStatus))
     records_processed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -1,0 +1,49 @@
+"""Which function runs a job of each kind: a small registry, kind -> handler.
+
+A handler takes the :class:`~stockbridge.sync.context.JobRun` and returns the job's
+counts (or ``None`` to keep those gathered with ``run.count``); raising fails the job
+with the error. The scheduler only schedules kinds that have a handler, so a kind whose
+handler is not written yet is never queued periodically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from stockbridge.db.models import JobKind
+from stockbridge.sync.cleanup import prune_finished_jobs
+from stockbridge.sync.context import JobRun
+
+Handler = Callable[[JobRun], Mapping[str, int] | None]
+
+
+class JobHandlers:
+    def __init__(self) -> None:
+        self._handlers: dict[JobKind, Handler] = {}
+
+    def register(self, kind: JobKind) -> Callable[[Handler], Handler]:
+        """Decorator: ``@handlers.register(JobKind.INVENTORY)``."""
+
+        def decorator(handler: Handler) -> Handler:
+            self.add(kind, handler)
+            return handler
+
+        return decorator
+
+    def add(self, kind: JobKind, handler: Handler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"jobs of kind {kind.value!r} already have a handler")
+        self._handlers[kind] = handler
+
+    def get(self, kind: JobKind) -> Handler | None:
+        return self._handlers.get(kind)
+
+    def kinds(self) -> frozenset[JobKind]:
+        return frozenset(self._handlers)
+
+
+def default_handlers() -> JobHandlers:
+    """The handlers every queue starts with; a new job kind adds its line here."""
+    handlers = JobHandlers()
+    handlers.add(JobKind.CLEANUP, prune_finished_jobs)
+    return handlers

@@ -1,0 +1,177 @@
+"""The job queue on Huey: wake-ups for job rows, and the periodic sweeper and scheduler.
+
+Embedded (no ``STOCKBRIDGE_REDIS_URL``): ``SqliteHuey`` in a file beside the database
+(``var/stockbridge-queue.db`` for ``var/stockbridge.db``; ``var/queue.db`` when the
+database is PostgreSQL), consumed by threads inside ``stockbridge serve``. Scaled out:
+``RedisHuey``, consumed by ``stockbridge worker`` processes on any machine; ``serve``
+then runs none.
+
+A queue message carries only a job id. Huey's own retries and result store are not
+used: the ``sync_jobs`` row is the record, and the sweeper the retry of last resort.
+The Huey instance is built on first use, so building an application writes no file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.db.engine import transaction
+from stockbridge.settings import Settings
+from stockbridge.sync import runner
+from stockbridge.sync.handlers import JobHandlers, default_handlers
+from stockbridge.sync.schedules import schedule_channel_jobs
+from stockbridge.sync.sweeper import sweep_stale_jobs
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_FILE = Path("var/queue.db")
+IN_PROCESS_WORKERS = 2
+# An idle SQLite-backed worker polls at most this far apart (Redis blocks instead).
+MAX_POLL_SECONDS = 1.0
+
+
+def queue_file(database_url: str) -> Path:
+    """The SqliteHuey file: beside a SQLite database, else ``var/queue.db``."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(f"{database.stem}-queue.db")
+    return DEFAULT_QUEUE_FILE
+
+
+class _ThreadConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer without its signal handlers: it runs beside uvicorn, which owns them."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class JobQueue:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        handlers: JobHandlers | None = None,
+        *,
+        in_process: bool | None = None,
+        sqlite_path: Path | None = None,
+        heartbeat_seconds: float = runner.HEARTBEAT_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.handlers = handlers or default_handlers()
+        self.in_process = settings.redis_url is None if in_process is None else in_process
+        self.sqlite_path = sqlite_path or queue_file(settings.database_url)
+        self.heartbeat_seconds = heartbeat_seconds
+        self._huey: Huey | None = None
+        self._lock = threading.Lock()
+        self._consumer: _ThreadConsumer | None = None
+        self._run_job: Any = None
+
+    @property
+    def huey(self) -> Huey:
+        with self._lock:
+            if self._huey is None:
+                self._huey = self._build()
+            return self._huey
+
+    def _run_job_task(self) -> Any:
+        self.huey  # noqa: B018 (builds the instance and its tasks)
+        return self._run_job
+
+    def describe(self) -> str:
+        if self.in_process:
+            return f"SQLite queue {self.sqlite_path}"
+        return f"Redis queue {self.settings.queue_name!r}"
+
+    # --- the Waker protocol --------------------------------------------------------
+
+    def wake(self, job_ids: Sequence[int]) -> None:
+        run_job = self._run_job_task()
+        for job_id in job_ids:
+            run_job(job_id)
+
+    def pending(self) -> int:
+        """Messages waiting in the queue (for tests and status output)."""
+        return int(self.huey.pending_count())
+
+    # --- consuming -----------------------------------------------------------------
+
+    def consumer(self, *, workers: int, periodic: bool = True, threads: bool = False) -> Consumer:
+        options: dict[str, Any] = {
+            "workers": workers,
+            "periodic": periodic,
+            "max_delay": MAX_POLL_SECONDS,
+            "worker_type": "thread",
+        }
+        consumer_class = _ThreadConsumer if threads else Consumer
+        return consumer_class(self.huey, **options)
+
+    def start_in_process(self, *, workers: int = IN_PROCESS_WORKERS, periodic: bool = True) -> None:
+        """Start consumer threads in this process (``serve``, ``demo``, tests)."""
+        if self._consumer is not None:
+            return
+        consumer = self.consumer(workers=workers, periodic=periodic, threads=True)
+        assert isinstance(consumer, _ThreadConsumer)
+        consumer.start()
+        self._consumer = consumer
+        logger.info("job consumer started in-process on the %s", self.describe())
+
+    def stop_in_process(self, *, timeout: float = 10.0) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is None:
+            return
+        consumer.shutdown_timeout = timeout
+        consumer.stop(graceful=True)
+
+    def close(self) -> None:
+        self.stop_in_process()
+        with self._lock:
+            if self._huey is not None:
+                self._huey.storage.close()
+
+    # --- building ------------------------------------------------------------------
+
+    def _build(self) -> Huey:
+        name = self.settings.queue_name
+        huey: Huey
+        if self.settings.redis_url and not self.in_process:
+            huey = RedisHuey(name, url=self.settings.redis_url, results=False)
+        else:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey(name, filename=str(self.sqlite_path), results=False)
+        self._register_tasks(huey)
+        return huey
+
+    def _register_tasks(self, huey: Huey) -> None:
+        def run_job(job_id: int) -> None:
+            runner.run_job(
+                self.sessions, self.handlers, job_id, heartbeat_seconds=self.heartbeat_seconds
+            )
+
+        self._run_job = huey.task(name="run_job")(run_job)
+
+        def sweep() -> None:
+            with transaction(self.sessions) as session:
+                outcome = sweep_stale_jobs(session, self)
+            if outcome.requeued or outcome.gave_up:
+                logger.warning(
+                    "sweeper: re-queued jobs %s, gave up on %s", outcome.requeued, outcome.gave_up
+                )
+
+        def schedule() -> None:
+            with transaction(self.sessions) as session:
+                schedule_channel_jobs(session, self, kinds=self.handlers.kinds())
+
+        # Every minute, in every consumer: both are safe to run concurrently.
+        huey.periodic_task(crontab(), name="sweep_stale_jobs")(sweep)
+        huey.periodic_task(crontab(), name="schedule_channel_jobs")(schedule)

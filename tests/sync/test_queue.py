@@ -1,0 +1,125 @@
+"""Jobs run by a real Huey consumer (threads in this process) reach their final state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.api.app import create_app
+from stockbridge.db.models import JobKind, JobStatus, SyncJob
+from stockbridge.db.types import utcnow
+from stockbridge.sync import jobs
+from stockbridge.sync.context import JobRun
+from stockbridge.sync.handlers import JobHandlers, default_handlers
+from tests.sync.conftest import MakeQueue, wait_for
+
+
+def _status(sessions: sessionmaker[Session], job_id: int) -> SyncJob | None:
+    with sessions() as session:
+        job = jobs.get_job(session, job_id)
+        return job if job.status.finished else None
+
+
+def test_an_enqueued_job_is_run_by_the_consumer_and_succeeds(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    queue = make_queue()
+    long_ago = utcnow() - timedelta(days=90)
+    with sessions.begin() as session:
+        for _ in range(3):  # old records the cleanup job prunes
+            session.add(
+                SyncJob(kind=JobKind.ORDERS, status=JobStatus.SUCCEEDED, queued_at=long_ago,
+                        finished_at=long_ago, payload={}, counts={})
+            )  # fmt: skip
+        job_id = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+    assert queue.pending() == 1
+    queue.start_in_process(periodic=False)
+
+    job = wait_for(lambda: _status(sessions, job_id))
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert job.counts == {"deleted": 3}
+    assert (job.progress_done, job.progress_total, job.attempts) == (3, 3, 1)
+    with sessions() as session:
+        assert session.query(SyncJob).count() == 1
+
+
+def test_a_handler_that_raises_fails_its_job_with_the_error(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    handlers = JobHandlers()
+
+    @handlers.register(JobKind.LISTINGS)
+    def explode(run: JobRun) -> None:
+        run.progress(1, 10)
+        raise RuntimeError(f"listing {run.payload['listing_ids'][0]} is broken")
+
+    queue = make_queue(handlers=handlers)
+    queue.start_in_process(periodic=False)
+    with sessions.begin() as session:
+        job_id = jobs.enqueue_job(
+            session, queue, kind=JobKind.LISTINGS, payload={"listing_ids": [7]}
+        ).id
+
+    job = wait_for(lambda: _status(sessions, job_id))
+
+    assert job.status is JobStatus.FAILED
+    assert job.error == "RuntimeError: listing 7 is broken"
+    assert (job.progress_done, job.progress_total) == (1, 10)
+
+
+def test_a_kind_without_a_handler_fails_with_a_message_saying_so(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    queue = make_queue(handlers=default_handlers())
+    queue.start_in_process(periodic=False)
+    with sessions.begin() as session:
+        job_id = jobs.enqueue_job(session, queue, kind=JobKind.RETURNS).id
+
+    job = wait_for(lambda: _status(sessions, job_id))
+
+    assert job.status is JobStatus.FAILED
+    assert job.error == "no handler is registered for jobs of kind 'returns'"
+
+
+def test_a_long_job_keeps_its_heartbeat_fresh(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    handlers = JobHandlers()
+    beats: list[object] = []
+
+    @handlers.register(JobKind.INVENTORY)
+    def wait_for_two_beats(run: JobRun) -> dict[str, int]:
+        def beat_seen() -> bool:
+            with sessions() as session:
+                job = jobs.get_job(session, run.job_id)
+                if job.heartbeat_at not in beats:
+                    beats.append(job.heartbeat_at)
+            return len(beats) >= 3
+
+        wait_for(beat_seen)
+        return {"pushed": 1}
+
+    queue = make_queue(handlers=handlers, heartbeat_seconds=0.05)
+    queue.start_in_process(periodic=False)
+    with sessions.begin() as session:
+        job_id = jobs.enqueue_job(session, queue, kind=JobKind.INVENTORY).id
+
+    job = wait_for(lambda: _status(sessions, job_id))
+
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.counts == {"pushed": 1}
+
+
+def test_the_served_app_runs_the_consumer_while_it_is_up(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    queue = make_queue()
+    app = create_app(session_factory=sessions, job_queue=queue, run_jobs=True)
+    with TestClient(app):
+        with sessions.begin() as session:
+            job_id = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+        job = wait_for(lambda: _status(sessions, job_id))
+    assert job.status is JobStatus.SUCCEEDED
