@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from stockbridge.commerce.listing_schemas import (
@@ -40,6 +40,7 @@ from stockbridge.db.models import (
     SyncJob,
     SyncState,
 )
+from stockbridge.db.search import contains_text
 from stockbridge.db.types import utcnow
 from stockbridge.errors import Conflict, InvalidInput, NotFound, StockbridgeError
 from stockbridge.pos.catalog import Page, paginate
@@ -93,14 +94,7 @@ def search_listings(
 ) -> Page[EcomListing]:
     conditions: list[ColumnElement[bool]] = []
     if filters.q:
-        literal = filters.q.strip().lower().replace("\\", "\\\\")
-        pattern = "%" + literal.replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                func.lower(EcomListing.title).like(pattern, escape="\\"),
-                func.lower(ProductCode.sku).like(pattern, escape="\\"),
-            )
-        )
+        conditions.append(contains_text(filters.q, EcomListing.title, ProductCode.sku))
     if filters.status is not None:
         conditions.append(EcomListing.status == filters.status)
     if filters.channel_id is not None or filters.sync_state is not None:

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from stockbridge.db.models import Branch, ProductCode, ProductCodeVersion, StockLedgerEntry
+from stockbridge.db.search import contains_text
 from stockbridge.errors import Conflict, InvalidInput, NotFound
 from stockbridge.pos.outbox import mark_listings_dirty
 from stockbridge.pos.schemas import (
@@ -205,20 +206,13 @@ def search_product_codes(
 ) -> Page[ProductCode]:
     conditions: list[ColumnElement[bool]] = []
     if filters.q:
-        # The search text is literal: % and _ in it are not wildcards.
-        literal = filters.q.strip().lower().replace("\\", "\\\\")
-        pattern = "%" + literal.replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(
-            or_(
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        ProductCode.sku,
-                        ProductCode.name,
-                        func.coalesce(ProductCode.barcode, ""),
-                        func.coalesce(ProductCode.brand, ""),
-                    )
-                )
+            contains_text(
+                filters.q,
+                ProductCode.sku,
+                ProductCode.name,
+                func.coalesce(ProductCode.barcode, ""),
+                func.coalesce(ProductCode.brand, ""),
             )
         )
     if filters.brand:
