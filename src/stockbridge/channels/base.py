@@ -206,6 +206,9 @@ class OrderPage:
 
     orders: tuple[NormalizedOrder, ...]
     next_cursor: str | None
+    # Orders on this page that could not be normalised: external id -> reason.
+    # One malformed order never stops the rest of the page from importing.
+    rejected: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
