@@ -59,6 +59,7 @@ def new_adapter(
     tokens: TokenSet | None = None,
     client_id: str = CLIENT_ID,
     base_url: str | None = None,
+    http: httpx.Client | None = None,
     **settings: Any,
 ) -> Connected:
     saved: list[TokenSet] = []
@@ -76,7 +77,7 @@ def new_adapter(
         },
         save_tokens=saved.append,
     )
-    adapter = EbayAdapter(connection, clock=adapter_clock(harness.clock))
+    adapter = EbayAdapter(connection, http=http, clock=adapter_clock(harness.clock))
     return Connected(adapter=adapter, clock=harness.clock, saved=saved)
 
 
