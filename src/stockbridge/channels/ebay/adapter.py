@@ -61,7 +61,11 @@ from stockbridge.channels.ebay.auth import (
     utc_now,
 )
 from stockbridge.channels.ebay.client import DEFAULT_TIMEOUT, Api, Budgets, EbayClient
-from stockbridge.channels.ebay.fulfillment import DEFAULT_PAGE_SIZE, EbayFulfillment
+from stockbridge.channels.ebay.fulfillment import (
+    DEFAULT_PAGE_SIZE,
+    ORDER_POLL_OVERLAP,
+    EbayFulfillment,
+)
 from stockbridge.channels.ebay.listings import BULK_LIMIT, EbayListings
 from stockbridge.channels.ebay.schemas import POLICY_ID_FIELDS, AccountPolicy, EbayCredentials
 from stockbridge.channels.ebay.webhooks import PublicKeys, parse_notification
@@ -77,7 +81,7 @@ CAPABILITIES = Capabilities(
     max_prices_per_call=BULK_LIMIT,
     max_listings_per_call=BULK_LIMIT,
     pushes_orders=False,  # order notifications are not guaranteed: polling is the backbone
-    order_poll_overlap_seconds=300,
+    order_poll_overlap_seconds=int(ORDER_POLL_OVERLAP.total_seconds()),
     cancellation=False,
     returns=False,
 )

@@ -29,7 +29,8 @@ from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.money import to_minor_units
 
 FULFILLMENT = "/sell/fulfillment/v1"
-#: How far back each poll reaches before its cursor (the provider's capability).
+#: How far back each poll reaches before its cursor (the provider's
+#: ``order_poll_overlap_seconds``): five minutes, against late indexing and clock skew.
 ORDER_POLL_OVERLAP = timedelta(seconds=300)
 #: Orders per getOrders page (eBay allows 1 to 200).
 DEFAULT_PAGE_SIZE = 100

@@ -128,8 +128,9 @@ def _currency(reader: OrderReader) -> str:
         raise reader.fail("pricingSummary.total.currency", f"is not a currency: {raw!r}") from None
 
 
-def _sum(reader: OrderReader, entries: list[Mapping[str, Any]], field: str, path: str) -> int:
-    currency = _currency(reader)
+def _sum(
+    reader: OrderReader, entries: list[Mapping[str, Any]], field: str, path: str, currency: str
+) -> int:
     return sum(
         abs(reader.money(entry, field, f"{path}[{n}].{field}", currency).cents)
         for n, entry in enumerate(entries)
@@ -154,9 +155,10 @@ def _line(reader: OrderReader, line: Mapping[str, Any], n: int, currency: str) -
         title=str(line.get("title") or ""),
         quantity=quantity,
         unit_price=Money(unit, currency),
-        tax=Money(_sum(reader, taxes, "amount", f"{path}.taxes"), currency),
+        tax=Money(_sum(reader, taxes, "amount", f"{path}.taxes", currency), currency),
         discount=Money(
-            _sum(reader, promotions, "discountAmount", f"{path}.appliedPromotions"), currency
+            _sum(reader, promotions, "discountAmount", f"{path}.appliedPromotions", currency),
+            currency,
         ),
         external_listing_id=str(listing_id) if listing_id else None,
     )

@@ -61,8 +61,8 @@ def challenge_answer(code: str, verification_token: str, endpoint: str) -> str:
 def endpoint_of(url: str) -> str:
     """The URL eBay was given: the request's URL without ``challenge_code``."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-    kept = urlencode([(k, v) for k, v in query if k != "challenge_code"])
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = urlencode([(name, value) for name, value in query if name != "challenge_code"])
     return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, ""))
 
 
