@@ -147,6 +147,11 @@ def test_the_challenge_is_answered_with_the_hash_of_code_token_and_endpoint(
 
     expected = hashlib.sha256(f"abc123{TOKEN}{url}".encode()).hexdigest()
     assert answer == WebhookChallenge(response_body={"challengeResponse": expected})
+    # The code is read from the URL when the caller passed no parsed query.
+    assert (
+        seller.adapter.parse_webhook(WebhookRequest("GET", f"{url}?challenge_code=abc123", {}, b""))
+        == answer
+    )
 
 
 def deleted(shop: EbayHarness, user_id: str) -> None:

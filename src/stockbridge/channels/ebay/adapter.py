@@ -141,7 +141,7 @@ class EbayAdapter:
         self.listings = EbayListings(self.client, defaults, self.environment.name)
         self.fulfillment = EbayFulfillment(
             self.client,
-            self._credentials.client_id,
+            f"{api_base} {self._credentials.client_id}",
             int(settings.get("order_page_size") or DEFAULT_PAGE_SIZE),
         )
         self._public_keys = PublicKeys(api_base, self._public_key)

@@ -34,6 +34,8 @@ FULFILLMENT = "/sell/fulfillment/v1"
 ORDER_POLL_OVERLAP = timedelta(seconds=300)
 #: Orders per getOrders page (eBay allows 1 to 200).
 DEFAULT_PAGE_SIZE = 100
+#: Refund keys one process remembers (a few hundred bytes each).
+REMEMBERED_REFUNDS = 10_000
 #: Stockbridge refund reasons -> eBay ReasonForRefundEnum; anything else is OTHER_ADJUSTMENT.
 REFUND_REASONS: Mapping[str, str] = {
     "buyer_cancel": "BUYER_CANCEL",
@@ -56,29 +58,35 @@ def _order_path(order_id: str) -> str:
 
 
 class RefundMemo:
-    """Refund keys already issued in this process: (app, order, key) -> refund id."""
+    """Refund keys already issued in this process: (account, order, key) -> refund id.
+
+    ``account`` names the eBay environment and app, so two sandboxes never share ids.
+    The newest :data:`REMEMBERED_REFUNDS` are kept; older keys are the caller's to hold.
+    """
 
     _lock = threading.Lock()
     _issued: dict[tuple[str, str, str], str] = {}
 
-    def __init__(self, app_key: str) -> None:
-        self._app_key = app_key
+    def __init__(self, account: str) -> None:
+        self._account = account
 
     def get(self, order_id: str, key: str) -> str | None:
         with RefundMemo._lock:
-            return RefundMemo._issued.get((self._app_key, order_id, key))
+            return RefundMemo._issued.get((self._account, order_id, key))
 
     def put(self, order_id: str, key: str, refund_id: str) -> None:
         with RefundMemo._lock:
-            RefundMemo._issued[(self._app_key, order_id, key)] = refund_id
+            RefundMemo._issued[(self._account, order_id, key)] = refund_id
+            while len(RefundMemo._issued) > REMEMBERED_REFUNDS:
+                del RefundMemo._issued[next(iter(RefundMemo._issued))]
 
 
 class EbayFulfillment:
     """One seller's orders on eBay, through the Sell Fulfillment API."""
 
-    def __init__(self, client: EbayClient, app_key: str, page_size: int = DEFAULT_PAGE_SIZE):
+    def __init__(self, client: EbayClient, account: str, page_size: int = DEFAULT_PAGE_SIZE):
         self._client, self._page_size = client, page_size
-        self._refunds = RefundMemo(app_key)
+        self._refunds = RefundMemo(account)
 
     # --- reading orders -------------------------------------------------------------
 

@@ -174,7 +174,9 @@ def parse_notification(
 ) -> WebhookEvent | WebhookChallenge:
     """The challenge answered, or a delivery verified and read."""
     if request.method.upper() == "GET":
-        code = request.query.get("challenge_code")
+        code = request.query.get("challenge_code") or dict(
+            parse_qsl(urlsplit(request.url).query)
+        ).get("challenge_code")
         if not code:
             raise ChannelError(
                 "an eBay GET without challenge_code", category=ChannelErrorCategory.VALIDATION
