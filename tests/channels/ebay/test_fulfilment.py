@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +17,7 @@ from stockbridge.channels.base import (
     Refund,
     ReturnDecision,
 )
-from stockbridge.channels.ebay import provider
+from stockbridge.channels.ebay import EbayAdapter, provider
 from stockbridge.channels.ebay.auth import SCOPES
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.statuses import FulfillmentStatus, PaymentStatus
@@ -123,6 +125,24 @@ def test_the_same_refund_key_twice_refunds_once(
     assert first == again == other
     assert len(shop.get_state()["refunds"]) == 1
     assert calls(shop)["issueRefund"] == 1
+
+
+def test_two_threads_refunding_with_one_key_refund_once(
+    shop: EbayHarness, order: dict[str, Any]
+) -> None:
+    adapters = [connect(shop).adapter for _ in range(4)]
+    refund = Refund(order["orderId"], "refund-race", amount=Money(300, "GBP"))
+    start = threading.Barrier(len(adapters))
+
+    def race(adapter: EbayAdapter) -> str:
+        start.wait()
+        return adapter.refund(refund)
+
+    with ThreadPoolExecutor(len(adapters)) as pool:
+        got = list(pool.map(race, adapters))
+
+    assert len(set(got)) == 1
+    assert list(shop.get_state()["refunds"]) == got[:1]
 
 
 class DropIssueRefundAnswer(httpx.BaseTransport):

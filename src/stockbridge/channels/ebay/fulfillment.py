@@ -62,13 +62,19 @@ class RefundMemo:
 
     ``account`` names the eBay environment and app, so two sandboxes never share ids.
     The newest :data:`REMEMBERED_REFUNDS` are kept; older keys are the caller's to hold.
+    Refunds of one order are made one at a time (:meth:`serial`, a lock striped by
+    order), so two threads with the same key cannot both pass the check.
     """
 
     _lock = threading.Lock()
     _issued: dict[tuple[str, str, str], str] = {}
+    _stripes = tuple(threading.Lock() for _ in range(64))
 
     def __init__(self, account: str) -> None:
         self._account = account
+
+    def serial(self, order_id: str) -> threading.Lock:
+        return RefundMemo._stripes[hash((self._account, order_id)) % len(RefundMemo._stripes)]
 
     def get(self, order_id: str, key: str) -> str | None:
         with RefundMemo._lock:
@@ -154,11 +160,18 @@ class EbayFulfillment:
         together worth the amount asked, are taken as this one instead of sending a
         second. The key also goes into the refund's ``comment``, where the seller sees
         it on eBay. Across processes the caller keeps the refund id with the key (the
-        refund row) and does not ask again for a key it holds an id for.
+        refund row) and does not ask again for a key it holds an id for. Refunds of
+        one order are made one at a time in the process.
         """
-        known = self._refunds.get(refund.order_external_id, refund.idempotency_key)
-        if known is not None:
-            return known
+        with self._refunds.serial(refund.order_external_id):
+            known = self._refunds.get(refund.order_external_id, refund.idempotency_key)
+            if known is not None:
+                return known
+            refund_id = self._issue(refund)
+            self._refunds.put(refund.order_external_id, refund.idempotency_key, refund_id)
+            return refund_id
+
+    def _issue(self, refund: Refund) -> str:
         path = _order_path(refund.order_external_id)
         order = self._client.json(Api.FULFILLMENT, "GET", path)
         body, total = refund_body(refund, order_from_json(order))
@@ -177,7 +190,6 @@ class EbayFulfillment:
                 "eBay accepted a refund but named no refundId",
                 category=ChannelErrorCategory.CRITICAL,
             )
-        self._refunds.put(refund.order_external_id, refund.idempotency_key, refund_id)
         return refund_id
 
     def _landed(self, path: str, before: set[str], total: Money) -> str | None:
