@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -289,7 +290,8 @@ class EbayAdapter:
         )
 
     def _public_key(self, kid: str) -> str:
-        body = self.app_client.json(Api.NOTIFICATION, "GET", f"{NOTIFICATION}/public_key/{kid}")
+        path = f"{NOTIFICATION}/public_key/{quote(kid, safe='')}"
+        body = self.app_client.json(Api.NOTIFICATION, "GET", path)
         return str(body.get("key") or "")
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookEvent | WebhookChallenge:
