@@ -112,3 +112,25 @@ def test_an_ebay_channel_connects_through_oauth_end_to_end(
     assert replayed.status_code == 409  # the code is single-use at the marketplace
     tested = client.post(f"/api/ecom/channels/{channel['id']}/test", headers=admin_headers)
     assert tested.status_code == 200, tested.text
+
+
+def test_ebay_notification_settings_are_kept_masked_and_a_bad_token_is_refused(
+    client: TestClient, admin_headers: Headers, ebay_url: str
+) -> None:
+    token = "stockbridge-verification_0123456789abcdef"
+    body = {"provider": "ebay", "name": "eBay UK", "currency": "GBP", "base_url": ebay_url,
+            "credentials": {"verification_token": token,
+                            "alert_email": "alerts@shop.example"}}  # fmt: skip
+
+    created = client.post("/api/ecom/channels", json=body, headers=admin_headers)
+
+    assert created.status_code == 201, created.text
+    shown = created.json()["credentials"]
+    assert shown["verification_token"] != token
+    assert shown["verification_token"].startswith(token[:2])
+    assert shown["alert_email"] == "alerts@shop.example"
+    body["credentials"] = {"verification_token": "too short"}
+    refused = client.post("/api/ecom/channels", json=body, headers=admin_headers)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "verification_token" in refused.json()["detail"]

@@ -49,6 +49,9 @@ class Capabilities:
     #: and late-indexed orders (MARKETPLACE-NOTES.md: overlap the window).
     order_poll_overlap_seconds: int = 300
     partial_fulfilment: bool = True
+    #: The seller can cancel an order through the marketplace's API.
+    cancellation: bool = True
+    #: Returns can be listed and decided through the marketplace's API.
     returns: bool = True
     oauth: bool = True
 

@@ -59,13 +59,15 @@ def new_adapter(
     tokens: TokenSet | None = None,
     client_id: str = CLIENT_ID,
     base_url: str | None = None,
+    http: httpx.Client | None = None,
+    credentials: dict[str, str] | None = None,
     **settings: Any,
 ) -> Connected:
     saved: list[TokenSet] = []
     connection = ChannelConnection(
         channel_id=1,
         base_url=base_url or harness.base_url,
-        credentials={"client_id": client_id, "client_secret": CLIENT_SECRET},
+        credentials={"client_id": client_id, "client_secret": CLIENT_SECRET} | (credentials or {}),
         tokens=tokens,
         settings={
             "marketplace_id": "EBAY_GB",
@@ -76,7 +78,7 @@ def new_adapter(
         },
         save_tokens=saved.append,
     )
-    adapter = EbayAdapter(connection, clock=adapter_clock(harness.clock))
+    adapter = EbayAdapter(connection, http=http, clock=adapter_clock(harness.clock))
     return Connected(adapter=adapter, clock=harness.clock, saved=saved)
 
 

@@ -1,17 +1,22 @@
 """The eBay adapter: one shop's connection, speaking ``channels.base`` dataclasses.
 
-What it owns: the order of eBay calls behind each protocol method (inventory item, then
-offer, then publish; bulk calls in eBay's chunks of 25) and a cache of each SKU's offer,
-because bulkUpdatePriceQuantity needs the offer id. The cache is filled by
-``upsert_listings``/``publish``, by a by-SKU ``getOffers`` look-up the first time a SKU
-is pushed, or in one go by :meth:`EbayAdapter.remember` from stored
-``ListingRef.refs["offer_id"]`` values. ``ListingRef.external_id`` is the offer id
-(stable per SKU and marketplace); the listing id, once published, is in
-``refs["listing_id"]``.
+It wires the parts together and delegates: listings, stock and prices to
+:mod:`.listings` (Sell Inventory, with its offer cache), orders, shipping and refunds to
+:mod:`.fulfillment` (Sell Fulfillment; orders read by :mod:`.orders`), business
+policies to the Sell Account API here, notification registration to
+:mod:`.notifications` and incoming deliveries to :mod:`.webhooks`. Seller calls use the
+seller's tokens (:class:`~.auth.TokenKeeper`); Notification calls that eBay reserves
+for the application use an application token (:class:`~.auth.ApplicationTokens`).
+
+eBay's APIs offer a seller no order cancellation and no returns (the Fulfillment API
+has neither; the Post-Order API is not one stockbridge speaks), so ``cancel``,
+``returns_since`` and ``decide_return`` raise CRITICAL and :data:`CAPABILITIES` says
+``cancellation=False``, ``returns=False``.
 
 Connection settings read: ``marketplace_id`` (default ``EBAY_GB``),
 ``merchant_location_key``, ``category_id``, ``policies`` (kind -> id), ``redis_url``,
-``timeout_seconds``, ``daily_budgets`` (API -> calls, overriding eBay's defaults).
+``timeout_seconds``, ``daily_budgets`` (API -> calls, overriding eBay's defaults),
+``order_page_size`` (orders per getOrders page, default 100).
 """
 
 from __future__ import annotations
@@ -44,9 +49,10 @@ from stockbridge.channels.base import (
     WebhookEvent,
     WebhookRequest,
 )
-from stockbridge.channels.ebay import mapping
+from stockbridge.channels.ebay import mapping, notifications
 from stockbridge.channels.ebay.auth import (
     SCOPES,
+    ApplicationTokens,
     Clock,
     TokenEndpoint,
     TokenKeeper,
@@ -56,50 +62,41 @@ from stockbridge.channels.ebay.auth import (
     utc_now,
 )
 from stockbridge.channels.ebay.client import DEFAULT_TIMEOUT, Api, Budgets, EbayClient
-from stockbridge.channels.ebay.schemas import (
-    EbayCredentials,
-    EntryOutcome,
-    OfferSummary,
-    bulk_outcomes,
-    offers_of,
+from stockbridge.channels.ebay.fulfillment import (
+    DEFAULT_PAGE_SIZE,
+    ORDER_POLL_OVERLAP,
+    EbayFulfillment,
 )
+from stockbridge.channels.ebay.listings import BULK_LIMIT, EbayListings
+from stockbridge.channels.ebay.schemas import POLICY_ID_FIELDS, AccountPolicy, EbayCredentials
+from stockbridge.channels.ebay.webhooks import PublicKeys, parse_notification
 from stockbridge.channels.registry import ChannelConnection
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 INVENTORY = "/sell/inventory/v1"
-#: Entries per bulk Inventory call (MARKETPLACE-NOTES.md).
-BULK_LIMIT = 25
-#: eBay's "this offer is not available" (withdrawing an offer that is not live).
-OFFER_NOT_AVAILABLE = "25713"
+ACCOUNT = "/sell/account/v1"
+NOTIFICATION = "/commerce/notification/v1"
 
 CAPABILITIES = Capabilities(
     max_quantities_per_call=BULK_LIMIT,
     max_prices_per_call=BULK_LIMIT,
     max_listings_per_call=BULK_LIMIT,
     pushes_orders=False,  # order notifications are not guaranteed: polling is the backbone
-    order_poll_overlap_seconds=300,
+    order_poll_overlap_seconds=int(ORDER_POLL_OVERLAP.total_seconds()),
+    cancellation=False,
+    returns=False,
 )
 
 
-def chunks(values: Sequence[Any], size: int = BULK_LIMIT) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _last_per_sku(values: Iterable[Any]) -> list[Any]:
-    """One entry per SKU, the last one given winning (a batch may repeat a SKU)."""
-    return list({value.sku: value for value in values}.values())
-
-
-def _not_yet(what: str) -> ChannelError:
+def _not_offered(what: str) -> ChannelError:
     return ChannelError(
-        f"eBay {what} is not supported by this adapter yet",
+        f"eBay {what} is not offered by eBay's APIs here: do it in eBay Seller Hub",
         category=ChannelErrorCategory.CRITICAL,
     )
 
 
 class EbayAdapter:
-    """One shop's eBay account; see the module docstring for what it caches."""
+    """One shop's eBay account; see the module docstring for who does what."""
 
     capabilities = CAPABILITIES
 
@@ -114,7 +111,7 @@ class EbayAdapter:
         settings = connection.settings
         self.environment = environment_for(connection.base_url, connection.credentials)
         self.marketplace_id = str(settings.get("marketplace_id") or "EBAY_GB")
-        self._defaults = mapping.OfferDefaults(
+        defaults = mapping.OfferDefaults(
             marketplace_id=self.marketplace_id,
             merchant_location_key=settings.get("merchant_location_key"),
             category_id=settings.get("category_id"),
@@ -136,14 +133,19 @@ class EbayAdapter:
             spend=budgets.spend,
         )
         self.tokens = TokenKeeper(self._endpoint, connection.tokens, connection.save_tokens, clock)
-        self.client = EbayClient(
-            self._http,
-            self.environment.api_base,
-            self.tokens,
-            budgets,
-            mapping.language_of(self.marketplace_id),
+        language = mapping.language_of(self.marketplace_id)
+        api_base = self.environment.api_base
+        self.client = EbayClient(self._http, api_base, self.tokens, budgets, language)
+        self.app_client = EbayClient(
+            self._http, api_base, ApplicationTokens(self._endpoint, clock), budgets, language
         )
-        self._offers: dict[str, OfferSummary | None] = {}
+        self.listings = EbayListings(self.client, defaults, self.environment.name)
+        self.fulfillment = EbayFulfillment(
+            self.client,
+            f"{api_base} {self._credentials.client_id}",
+            int(settings.get("order_page_size") or DEFAULT_PAGE_SIZE),
+        )
+        self._public_keys = PublicKeys(api_base, self._public_key)
 
     def close(self) -> None:
         self._http.close()
@@ -216,270 +218,89 @@ class EbayAdapter:
     def refresh(self) -> TokenSet:
         return self.tokens.refresh()
 
-    # --- offers by SKU --------------------------------------------------------------
+    # --- listings, stock and prices (listings.py) -------------------------------
 
     def remember(self, refs: Iterable[ListingRef]) -> None:
         """Seed the offer cache from stored refs, so pushes need no look-ups."""
-        for ref in refs:
-            offer_id = ref.refs.get("offer_id")
-            if offer_id:
-                self._offers[ref.sku] = OfferSummary(
-                    offer_id=offer_id,
-                    sku=ref.sku,
-                    marketplace_id=self.marketplace_id,
-                    status="PUBLISHED" if ref.published else "UNPUBLISHED",
-                    listing_id=ref.refs.get("listing_id"),
-                    listing_status=None,
-                )
-
-    def _offer_for(self, sku: str) -> OfferSummary | None:
-        """The SKU's offer on this marketplace (cached), or None when it has none."""
-        if sku in self._offers:
-            return self._offers[sku]
-        try:
-            body = self.client.json(
-                Api.INVENTORY,
-                "GET",
-                f"{INVENTORY}/offer",
-                params={"sku": sku, "marketplace_id": self.marketplace_id, "format": "FIXED_PRICE"},
-            )
-        except ChannelError as error:
-            if error.category is not ChannelErrorCategory.NOT_FOUND:
-                raise
-            body = {}
-        found = next((o for o in offers_of(body) if o.marketplace_id == self.marketplace_id), None)
-        self._offers[sku] = found
-        return found
-
-    def _ref(self, offer: OfferSummary) -> ListingRef:
-        refs = {"offer_id": offer.offer_id}
-        if offer.listing_id:
-            refs["listing_id"] = offer.listing_id
-        url = None
-        if offer.listing_id and offer.published and self.environment.name == "production":
-            url = f"https://www.ebay.com/itm/{offer.listing_id}"
-        return ListingRef(
-            sku=offer.sku,
-            external_id=offer.offer_id,
-            published=offer.published,
-            url=url,
-            refs=refs,
-        )
-
-    # --- listings -------------------------------------------------------------------
+        self.listings.remember(refs)
 
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
-        """Items in bulk (each replaced whole), then each SKU's offer created or updated.
-
-        A SKU eBay refuses does not stop the others; once all are sent, the refused
-        ones are raised together (VALIDATION, ``extra["rejected"]``: SKU -> reason).
-        Upserts are keyed by SKU, so sending the batch again is harmless.
-        """
-        wanted = _last_per_sku(listings)
-        rejected: dict[str, str] = {}
-        locale = mapping.language_of(self.marketplace_id).replace("-", "_")
-        stored: list[ListingPayload] = []
-        for chunk in chunks(wanted):
-            body = self.client.json(
-                Api.INVENTORY,
-                "POST",
-                f"{INVENTORY}/bulk_create_or_replace_inventory_item",
-                json={"requests": [mapping.inventory_item(item, locale) for item in chunk]},
-            )
-            outcomes = {outcome.sku: outcome for outcome in bulk_outcomes(body)}
-            for listing in chunk:
-                outcome = outcomes.get(listing.sku)
-                if outcome is not None and outcome.ok:
-                    stored.append(listing)
-                else:
-                    rejected[listing.sku] = _reason(outcome)
-        self._upsert_offers(stored, rejected)
-        if rejected:
-            raise ChannelError(
-                f"eBay refused {len(rejected)} of {len(wanted)} listings: "
-                + "; ".join(f"{sku}: {why}" for sku, why in sorted(rejected.items())),
-                category=ChannelErrorCategory.VALIDATION,
-                rejected=rejected,
-            )
-        return [self._ref(offer) for item in wanted if (offer := self._offers.get(item.sku))]
-
-    def _upsert_offers(self, listings: Sequence[ListingPayload], rejected: dict[str, str]) -> None:
-        """Update the offers we know; create the others in bulk.
-
-        A SKU this adapter has not seen is created without a look-up first: eBay
-        refuses a twin with error 25002 naming the existing ``offerId``, which is then
-        updated instead. So a new catalogue costs two bulk calls per 25 SKUs.
-        """
-        to_create: list[ListingPayload] = []
-        for listing in listings:
-            known = self._offers.get(listing.sku)
-            if known is None:
-                to_create.append(listing)
-            else:
-                self._update_offer(known.offer_id, listing)
-        for chunk in chunks(to_create):
-            body = self.client.json(
-                Api.INVENTORY,
-                "POST",
-                f"{INVENTORY}/bulk_create_offer",
-                json={"requests": [mapping.offer(item, self._defaults) for item in chunk]},
-            )
-            outcomes = {outcome.sku: outcome for outcome in bulk_outcomes(body)}
-            for listing in chunk:
-                outcome = outcomes.get(listing.sku)
-                if outcome is not None and outcome.ok and outcome.offer_id:
-                    self._offers[listing.sku] = self._new_offer(outcome.offer_id, listing.sku)
-                elif outcome is not None and outcome.parameters.get("offerId"):
-                    # A twin: read the existing offer (its listing too), then update it.
-                    self._offers.pop(listing.sku, None)
-                    twin = self._offer_for(listing.sku)
-                    if twin is None:
-                        twin = self._new_offer(outcome.parameters["offerId"], listing.sku)
-                        self._offers[listing.sku] = twin
-                    self._update_offer(twin.offer_id, listing)
-                else:
-                    rejected[listing.sku] = _reason(outcome)
-
-    def _new_offer(self, offer_id: str, sku: str) -> OfferSummary:
-        return OfferSummary(offer_id, sku, self.marketplace_id, "UNPUBLISHED", None, None)
-
-    def _update_offer(self, offer_id: str, listing: ListingPayload) -> None:
-        self.client.request(
-            Api.INVENTORY,
-            "PUT",
-            f"{INVENTORY}/offer/{quote(offer_id, safe='')}",
-            json=mapping.update_offer(listing, self._defaults),
-        )
-
-    def _require_offer(self, sku: str) -> OfferSummary:
-        offer = self._offer_for(sku)
-        if offer is None:
-            raise ChannelError(
-                f"SKU {sku} has no eBay offer on {self.marketplace_id}: upsert it first",
-                category=ChannelErrorCategory.NOT_FOUND,
-            )
-        return offer
+        return self.listings.upsert_listings(listings)
 
     def publish(self, sku: str) -> ListingRef:
-        offer = self._require_offer(sku)
-        body = self.client.json(
-            Api.INVENTORY, "POST", f"{INVENTORY}/offer/{quote(offer.offer_id, safe='')}/publish"
-        )
-        listing_id = str(body.get("listingId") or offer.listing_id or "")
-        published = OfferSummary(
-            offer.offer_id, sku, self.marketplace_id, "PUBLISHED", listing_id or None, "ACTIVE"
-        )
-        self._offers[sku] = published
-        return self._ref(published)
+        return self.listings.publish(sku)
 
     def unpublish(self, sku: str) -> None:
-        """Withdraw the offer (ends the listing); a SKU not listed is left as it is."""
-        offer = self._offer_for(sku)
-        if offer is None:
-            return
-        try:
-            self.client.request(
-                Api.INVENTORY,
-                "POST",
-                f"{INVENTORY}/offer/{quote(offer.offer_id, safe='')}/withdraw",
-            )
-        except ChannelError as error:
-            if error.code != OFFER_NOT_AVAILABLE or error.http_status != 400:
-                raise
-        self._offers[sku] = OfferSummary(
-            offer.offer_id, sku, self.marketplace_id, "UNPUBLISHED", offer.listing_id, "ENDED"
-        )
-
-    # --- stock and prices -----------------------------------------------------------
-
-    def _push(self, requests: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], dict[str, str]]:
-        """bulkUpdatePriceQuantity in chunks; per SKU, accepted when all its entries are."""
-        accepted: list[str] = []
-        rejected: dict[str, str] = {}
-        for chunk in chunks(requests):
-            body = self.client.json(
-                Api.INVENTORY,
-                "POST",
-                f"{INVENTORY}/bulk_update_price_quantity",
-                json={"requests": [request for _, request in chunk]},
-            )
-            by_sku: dict[str, list[EntryOutcome]] = {}
-            for outcome in bulk_outcomes(body):
-                by_sku.setdefault(outcome.sku, []).append(outcome)
-            for sku, _ in chunk:
-                outcomes = by_sku.get(sku, [])
-                failed = next((o for o in outcomes if not o.ok), None)
-                if outcomes and failed is None:
-                    accepted.append(sku)
-                else:
-                    rejected[sku] = _reason(failed)
-        return accepted, rejected
+        self.listings.unpublish(sku)
 
     def set_quantities(self, levels: Sequence[StockLevel]) -> PushResult:
-        """Absolute quantities on each item and its offer, 25 SKUs a call.
-
-        A SKU without an offer gets its item quantity only. Whole-call failures other
-        than a refusal are raised: quantities are absolute, so resending is harmless.
-        """
-        before = self.client.calls
-        wanted = _last_per_sku(levels)
-        requests = []
-        for level in wanted:
-            offer = self._offer_for(level.sku)
-            requests.append(
-                (level.sku, mapping.quantity_request(level, offer.offer_id if offer else None))
-            )
-        accepted, rejected = self._push(requests)
-        return PushResult(tuple(accepted), rejected, calls=self.client.calls - before)
+        return self.listings.set_quantities(levels)
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
-        """Each SKU's offer price, 25 SKUs a call; a SKU without an offer is rejected."""
-        before = self.client.calls
-        rejected: dict[str, str] = {}
-        requests = []
-        for update in _last_per_sku(prices):
-            offer = self._offer_for(update.sku)
-            if offer is None:
-                rejected[update.sku] = f"no eBay offer on {self.marketplace_id}"
-            else:
-                requests.append((update.sku, mapping.price_request(update, offer.offer_id)))
-        accepted, refused = self._push(requests)
-        return PushResult(tuple(accepted), {**rejected, **refused}, self.client.calls - before)
+        return self.listings.set_prices(prices)
 
-    # --- orders, returns, webhooks (wait for the sandbox's Fulfillment and Notification)
+    # --- business policies (Sell Account) ---------------------------------------------
+
+    def policies(self) -> dict[str, tuple[AccountPolicy, ...]]:
+        """The seller's fulfillment, payment and return policies on this marketplace."""
+        found: dict[str, tuple[AccountPolicy, ...]] = {}
+        for kind in POLICY_ID_FIELDS:
+            body = self.client.json(
+                Api.ACCOUNT,
+                "GET",
+                f"{ACCOUNT}/{kind}_policy",
+                params={"marketplace_id": self.marketplace_id},
+            )
+            entries = body.get(f"{kind}Policies") or []
+            found[kind] = tuple(AccountPolicy.parse(kind, entry) for entry in entries)
+        return found
+
+    # --- orders, shipping, refunds (fulfillment.py) -------------------------------
 
     def orders_since(self, cursor: str | None, since: datetime) -> Iterator[OrderPage]:
-        raise _not_yet("order import")
+        return self.fulfillment.orders_since(cursor, since)
 
     def get_order(self, external_id: str) -> NormalizedOrder:
-        raise _not_yet("order import")
+        return self.fulfillment.get_order(external_id)
 
     def fulfil(self, fulfilment: Fulfilment) -> str:
-        raise _not_yet("fulfilment")
-
-    def cancel(self, order_external_id: str, reason: str) -> None:
-        raise _not_yet("order cancellation")
+        return self.fulfillment.fulfil(fulfilment)
 
     def refund(self, refund: Refund) -> str:
-        raise _not_yet("refunds")
+        return self.fulfillment.refund(refund)
+
+    def cancel(self, order_external_id: str, reason: str) -> None:
+        raise _not_offered("order cancellation")
 
     def returns_since(self, since: datetime) -> Iterator[NormalizedReturn]:
-        raise _not_yet("returns")
+        raise _not_offered("returns")
 
     def decide_return(self, external_id: str, decision: ReturnDecision) -> None:
-        raise _not_yet("returns")
+        raise _not_offered("returns")
+
+    # --- notifications (notifications.py, webhooks.py) ----------------------------
 
     def register_webhooks(self, callback_url: str) -> Sequence[str]:
-        raise _not_yet("notification registration")
+        return notifications.register(
+            self.app_client,
+            self.client,
+            self._credentials.notification_endpoint or callback_url,
+            self._credentials.verification_token,
+            self._credentials.alert_email,
+        )
+
+    def _public_key(self, kid: str) -> str:
+        path = f"{NOTIFICATION}/public_key/{quote(kid, safe='')}"
+        body = self.app_client.json(Api.NOTIFICATION, "GET", path)
+        return str(body.get("key") or "")
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookEvent | WebhookChallenge:
-        raise _not_yet("notification verification")
-
-
-def _reason(outcome: EntryOutcome | None) -> str:
-    if outcome is None:
-        return "eBay's answer did not mention this SKU"
-    return outcome.message or f"status {outcome.status}"
+        return parse_notification(
+            request,
+            self._public_keys,
+            self._credentials.verification_token,
+            self._credentials.notification_endpoint or None,
+        )
 
 
 class EbayProvider:

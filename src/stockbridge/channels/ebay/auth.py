@@ -42,14 +42,19 @@ REFRESH_MARGIN = timedelta(minutes=5)
 REFRESH_TOKEN_WARNING = timedelta(days=30)
 
 _SCOPE_ROOT = "https://api.ebay.com/oauth/api_scope"
-#: What stockbridge asks the seller to grant: listings, orders, policies, notifications.
+#: What stockbridge asks the seller to grant: listings, orders, policies, refunds
+#: (issueRefund takes ``sell.finances``, not ``sell.fulfillment``), notifications.
 SCOPES: tuple[str, ...] = (
     _SCOPE_ROOT,
     f"{_SCOPE_ROOT}/sell.inventory",
     f"{_SCOPE_ROOT}/sell.account",
     f"{_SCOPE_ROOT}/sell.fulfillment",
+    f"{_SCOPE_ROOT}/sell.finances",
     f"{_SCOPE_ROOT}/commerce.notification.subscription",
 )
+#: What an application token (client-credentials grant) is asked for: the Notification
+#: API's config, destinations, public keys and application topics take only this.
+APPLICATION_SCOPES: tuple[str, ...] = (_SCOPE_ROOT,)
 
 Clock = Callable[[], datetime]
 
@@ -204,6 +209,9 @@ class TokenEndpoint:
             form["scope"] = " ".join(scopes)
         return self._post("refresh_token", form)
 
+    def application_token(self, scopes: Sequence[str]) -> TokenAnswer:
+        return self._post("client_credentials", {"scope": " ".join(scopes)})
+
 
 class TokenKeeper:
     """The current tokens of one connection; refreshes them and hands new ones on."""
@@ -268,3 +276,27 @@ class TokenKeeper:
                 expires.isoformat(),
             )
         return soon
+
+
+class ApplicationTokens:
+    """The app's own access token (client-credentials grant), for calls no seller owns.
+
+    Fetched on first use and again shortly before it runs out, or when a call reports
+    it refused; never saved, since a new one costs one call.
+    """
+
+    def __init__(self, endpoint: TokenEndpoint, clock: Clock = utc_now) -> None:
+        self._endpoint, self._clock = endpoint, clock
+        self._tokens: TokenSet | None = None
+
+    def access_token(self) -> str:
+        tokens = self._tokens
+        expires = tokens.access_expires_at if tokens else None
+        if tokens is None or (expires is not None and expires - self._clock() <= REFRESH_MARGIN):
+            tokens = self.refresh()
+        return tokens.access_token
+
+    def refresh(self) -> TokenSet:
+        answer = self._endpoint.application_token(APPLICATION_SCOPES)
+        self._tokens = token_set(answer, self._clock(), None, APPLICATION_SCOPES)
+        return self._tokens

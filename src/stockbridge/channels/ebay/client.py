@@ -13,12 +13,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from stockbridge.channels import pacing
-from stockbridge.channels.ebay.auth import TokenKeeper
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 #: Seconds per phase of one call; a hung marketplace must not hold a worker.
@@ -136,14 +135,32 @@ def error_from_transport(error: httpx.TransportError, method: str, path: str) ->
     )
 
 
+def created_id(response: httpx.Response, what: str) -> str:
+    """The id a create call names as the last part of its ``Location`` header."""
+    location = str(response.headers.get("location", ""))
+    created = location.rstrip("/").rsplit("/", 1)[-1]
+    if not created:
+        raise ChannelError(
+            f"eBay created {what} but named no Location", category=ChannelErrorCategory.CRITICAL
+        )
+    return created
+
+
+class AccessTokens(Protocol):
+    """Where a client gets its bearer token: a seller's (TokenKeeper) or the app's."""
+
+    def access_token(self) -> str: ...
+    def refresh(self) -> object: ...
+
+
 class EbayClient:
-    """One connection's calls to the eBay REST APIs."""
+    """One connection's calls to the eBay REST APIs, with one kind of token."""
 
     def __init__(
         self,
         http: httpx.Client,
         api_base: str,
-        tokens: TokenKeeper,
+        tokens: AccessTokens,
         budgets: Budgets,
         content_language: str,
     ) -> None:

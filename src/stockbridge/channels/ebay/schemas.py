@@ -26,6 +26,14 @@ class EbayCredentials(BaseModel):
     ru_name: str = ""
     #: Only read when the connection has no base URL: "production" or "sandbox".
     environment: str = "production"
+    #: Notifications: the token eBay's endpoint challenge is hashed with (32 to 80 of
+    #: A-Z, a-z, 0-9, ``_``, ``-``), and the address eBay writes to when deliveries
+    #: fail. Both are needed by ``register_webhooks`` only.
+    verification_token: str = Field(default="", pattern=r"^([A-Za-z0-9_-]{32,80})?$")
+    alert_email: str = ""
+    #: The endpoint URL as registered with eBay, when a proxy makes the URL a
+    #: delivery arrives on differ from it (the challenge hash includes it).
+    notification_endpoint: str = ""
 
 
 def _required(body: Mapping[str, Any], name: str, what: str) -> Any:
@@ -125,3 +133,33 @@ class OfferSummary:
 
 def offers_of(body: Mapping[str, Any]) -> list[OfferSummary]:
     return [OfferSummary.parse(offer) for offer in body.get("offers") or []]
+
+
+#: Each policy kind's id field in the Sell Account API.
+POLICY_ID_FIELDS: Mapping[str, str] = {
+    "fulfillment": "fulfillmentPolicyId",
+    "payment": "paymentPolicyId",
+    "return": "returnPolicyId",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPolicy:
+    """One business policy of the seller: what a listing's ``policies`` names."""
+
+    kind: str  # "fulfillment", "payment" or "return"
+    policy_id: str
+    name: str
+    marketplace_id: str
+    description: str | None = None
+
+    @classmethod
+    def parse(cls, kind: str, body: Mapping[str, Any]) -> AccountPolicy:
+        description = body.get("description")
+        return cls(
+            kind=kind,
+            policy_id=str(_required(body, POLICY_ID_FIELDS[kind], f"{kind} policy")),
+            name=str(body.get("name") or ""),
+            marketplace_id=str(body.get("marketplaceId") or ""),
+            description=str(description) if description else None,
+        )
