@@ -79,7 +79,7 @@ def find_product(session: Session, channel_id: int, line: OrderLine) -> Product 
 
 
 def new_item(order_id: int, line: OrderLine, product: Product | None) -> EcomOrderItem:
-    """An order item for the line (not yet reserved); its total is before tax."""
+    """An order item for the line (not yet reserved); its total is price x quantity - discount."""
     return EcomOrderItem(
         ecom_order_id=order_id,
         external_item_id=line.external_id,
