@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import Address
+from stockbridge.channels.base import Address, NormalizedOrder
 from stockbridge.commerce.orders import ImportOutcome, import_order
 from stockbridge.db.models import (
     EcomListingChannel,
@@ -360,14 +360,14 @@ def test_the_channel_listing_sku_decides_product_and_condition(session: Session)
     ids=["twice", "zero", "naive", "currency", "no-id", "long-sku"],
 )
 def test_a_malformed_order_is_refused_and_nothing_is_written(
-    session: Session, payload: object
+    session: Session, payload: NormalizedOrder
 ) -> None:
     branch = make_branch(session)
     make_version(session, product=make_product(session, sku="SKU-A"), branch=branch, on_hand=5)
     channel = make_channel(session, branch)
 
     with pytest.raises(InvalidInput):
-        import_order(session, channel.id, payload)  # type: ignore[arg-type]
+        import_order(session, channel.id, payload)
 
     assert session.scalar(select(func.count()).select_from(EcomOrder)) == 0
 
