@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,6 +40,7 @@ from stockbridge.db.models import (
     StockLedgerEntry,
 )
 from stockbridge.db.types import utcnow
+from stockbridge.db.upsert import insert_unless_present
 from stockbridge.errors import (
     InsufficientStock,
     InvalidInput,
@@ -202,11 +201,13 @@ def ensure_version(
         "created_at": now,
         "updated_at": now,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(ProductCodeVersion)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["product_code_id", "branch_id", "condition"])
+        insert_unless_present(
+            session,
+            ProductCodeVersion,
+            values,
+            unique_on=("product_code_id", "branch_id", "condition"),
+        )
     )
     return session.scalars(
         select(ProductCodeVersion.id).where(

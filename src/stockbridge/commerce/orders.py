@@ -1,0 +1,349 @@
+"""Importing marketplace orders: exactly one row per order, its stock reserved exactly once.
+
+:func:`import_order` takes one :class:`~stockbridge.channels.base.NormalizedOrder` (from a
+poll or a webhook) inside the caller's transaction and answers what became of it:
+
+- ``created``: the first time the order is seen. Its row is inserted with
+  ``INSERT ... ON CONFLICT DO NOTHING`` on ``(channel_id, external_id)``, so of two
+  concurrent imports only one inserts; the other then waits on the row lock and sees
+  an existing order. In the same transaction every line is reserved (``order_lines``).
+  A line that cannot be fully reserved (unknown SKU, oversold) puts the order in
+  ``needs_attention`` with the reason; what can be reserved still is.
+- ``updated`` / ``unchanged``: the order exists; it is locked and the marketplace's
+  fields (statuses, buyer, addresses, amounts) are brought up to date, each change
+  recorded as an event. A cancellation releases what the order holds, once. Lines the
+  marketplace added are added and reserved; a line it changed or removed flags the
+  order for a person (the reservation is not guessed at).
+- ``stale``: the payload is older (marketplace ``updated_at``) than the one stored, and
+  changes nothing.
+
+:func:`import_page` imports each order of a page in a short transaction of its own, so
+one bad order never stops the others; what failed, and what the adapter could not
+normalise (``OrderPage.rejected``), is recorded in a channel log row instead of raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.channels.base import NormalizedOrder, OrderLine, OrderPage
+from stockbridge.commerce import order_lines
+from stockbridge.commerce.order_payload import check_order, marketplace_fields
+from stockbridge.commerce.order_status import OPEN, can_change, change_status, record_event
+from stockbridge.db.models import (
+    ChannelLogStatus,
+    ChannelOperation,
+    EcomChannel,
+    EcomChannelLog,
+    EcomOrder,
+    EcomOrderItem,
+    OrderEventKind,
+    OrderStatus,
+)
+from stockbridge.db.types import utcnow
+from stockbridge.db.upsert import insert_unless_present
+from stockbridge.errors import NotFound, StockbridgeError
+
+log = logging.getLogger(__name__)
+
+ACTOR = "order-import"
+# Changes named with their values in the event; other fields are named only (they may
+# hold a buyer's personal data, which events keep out).
+_SHOWN_VALUES = ("payment_status", "fulfillment_status")
+
+
+class ImportOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    outcome: ImportOutcome
+    order_id: int
+    status: OrderStatus
+    #: This import put the order in ``needs_attention``.
+    flagged: bool = False
+
+
+@dataclass
+class PageCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    needs_attention: int = 0
+    rejected: int = 0
+
+    def add(self, result: ImportResult) -> None:
+        name = str(result.outcome)
+        setattr(self, name, getattr(self, name) + 1)
+        self.needs_attention += result.flagged
+
+
+# --- one order --------------------------------------------------------------------
+
+
+def import_order(
+    session: Session, channel_id: int, order: NormalizedOrder, *, actor: str = ACTOR
+) -> ImportResult:
+    """Create or bring up to date the order in the caller's transaction (see module doc)."""
+    check_order(order)
+    channel = session.get(EcomChannel, channel_id)
+    if channel is None or channel.deleted_at is not None:
+        raise NotFound(f"channel {channel_id} does not exist")
+    now = utcnow()
+    inserted = session.execute(
+        insert_unless_present(
+            session,
+            EcomOrder,
+            {
+                **marketplace_fields(order),
+                "channel_id": channel_id,
+                "external_id": order.external_id,
+                "status": OrderStatus.PENDING,
+                "marketplace_updated_at": order.updated_at,
+                "raw": dict(order.raw),
+                "created_at": now,
+                "updated_at": now,
+            },
+            unique_on=("channel_id", "external_id"),
+        ).returning(EcomOrder.id)
+    ).scalar_one_or_none()
+    stored = session.scalars(
+        select(EcomOrder)
+        .where(EcomOrder.channel_id == channel_id, EcomOrder.external_id == order.external_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if inserted is not None:
+        return _create(session, stored, order, actor=actor)
+    return _update(session, stored, order, actor=actor)
+
+
+def _create(
+    session: Session, stored: EcomOrder, order: NormalizedOrder, *, actor: str
+) -> ImportResult:
+    record_event(
+        stored,
+        OrderEventKind.STATUS_CHANGE,
+        "imported from the marketplace",
+        actor=actor,
+        to_status=OrderStatus.PENDING,
+    )
+    if order.cancelled:
+        change_status(
+            stored, OrderStatus.CANCELLED, reason="cancelled on the marketplace", actor=actor
+        )
+    else:
+        _flag(stored, _add_lines(session, stored, order.lines, actor=actor), actor=actor)
+    session.flush()
+    return _result(ImportOutcome.CREATED, stored, was=OrderStatus.PENDING)
+
+
+def _result(outcome: ImportOutcome, stored: EcomOrder, *, was: OrderStatus) -> ImportResult:
+    flagged = was != OrderStatus.NEEDS_ATTENTION and stored.status == OrderStatus.NEEDS_ATTENTION
+    return ImportResult(outcome, stored.id, stored.status, flagged)
+
+
+def _add_lines(
+    session: Session, stored: EcomOrder, lines: Sequence[OrderLine], *, actor: str
+) -> list[str]:
+    """Add the lines as items and reserve their stock; the problems found, as text."""
+    branch_ids = order_lines.channel_branch_ids(session, stored.channel_id)
+    pairs: list[tuple[EcomOrderItem, order_lines.Product | None]] = []
+    for line in lines:
+        product = order_lines.find_product(session, stored.channel_id, line)
+        item = order_lines.new_item(stored.id, line, product)
+        stored.items.append(item)
+        pairs.append((item, product))
+    session.flush()
+    # Products in id order: two orders reserving the same products lock them alike.
+    pairs.sort(key=lambda pair: (pair[1] is None, pair[1].product_code_id if pair[1] else 0))
+    problems = [
+        order_lines.reserve_item(session, item, product, branch_ids=branch_ids, actor=actor)
+        for item, product in pairs
+    ]
+    return [problem for problem in problems if problem is not None]
+
+
+def _flag(stored: EcomOrder, problems: Sequence[str], *, actor: str) -> bool:
+    """Record the problems not recorded yet, flagging the order if it may be; True if any."""
+    known = stored.attention_reason or ""
+    fresh = [problem for problem in problems if problem not in known]
+    if not fresh:
+        return False
+    reason = "; ".join(fresh)
+    stored.attention_reason = f"{known}; {reason}" if known else reason
+    if can_change(stored, OrderStatus.NEEDS_ATTENTION):
+        change_status(stored, OrderStatus.NEEDS_ATTENTION, reason=reason, actor=actor)
+    else:
+        record_event(stored, OrderEventKind.NOTE, reason, actor=actor)
+    return True
+
+
+def _update(
+    session: Session, stored: EcomOrder, order: NormalizedOrder, *, actor: str
+) -> ImportResult:
+    seen = stored.marketplace_updated_at
+    if seen is not None and order.updated_at < seen:
+        return ImportResult(ImportOutcome.STALE, stored.id, stored.status)
+    was = stored.status
+    changed = _apply_fields(stored, marketplace_fields(order), actor=actor)
+    stored.marketplace_updated_at = order.updated_at
+    stored.raw = dict(order.raw)
+    if order.cancelled:
+        changed = _cancel(session, stored, actor=actor) or changed
+    elif stored.status in OPEN:
+        lines = _line_changes(session, stored, order.lines, actor=actor)
+        changed = _flag(stored, lines.problems, actor=actor) or lines.added > 0 or changed
+    session.flush()
+    outcome = ImportOutcome.UPDATED if changed else ImportOutcome.UNCHANGED
+    return _result(outcome, stored, was=was)
+
+
+def _apply_fields(stored: EcomOrder, fields: dict[str, Any], *, actor: str) -> bool:
+    changes: list[str] = []
+    for name, value in fields.items():
+        old = getattr(stored, name)
+        if old == value:
+            continue
+        setattr(stored, name, value)
+        changes.append(f"{name} {old} -> {value}" if name in _SHOWN_VALUES else name)
+    if changes:
+        message = "changed on the marketplace: " + ", ".join(changes)
+        record_event(stored, OrderEventKind.MARKETPLACE_UPDATE, message, actor=actor)
+    return bool(changes)
+
+
+def _cancel(session: Session, stored: EcomOrder, *, actor: str) -> bool:
+    """Cancel the order and release its stock, once; True if anything changed."""
+    if stored.status == OrderStatus.CANCELLED:
+        return False
+    if not can_change(stored, OrderStatus.CANCELLED):
+        problem = f"cancelled on the marketplace while {stored.status} here; review by hand"
+        return _flag(stored, [problem], actor=actor)
+    held = sorted(
+        (item for item in stored.items if item.allocated_version_id is not None),
+        key=lambda item: item.allocated_version_id or 0,
+    )
+    released = sum(order_lines.release_item(session, item, actor=actor) for item in held)
+    change_status(
+        stored,
+        OrderStatus.CANCELLED,
+        reason=f"cancelled on the marketplace; {released} reserved released",
+        actor=actor,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class _LineChanges:
+    added: int
+    problems: list[str]
+
+
+def _line_changes(
+    session: Session, stored: EcomOrder, lines: Sequence[OrderLine], *, actor: str
+) -> _LineChanges:
+    """Add and reserve lines new to the order; report stored lines the marketplace changed."""
+    incoming = {line.external_id: line for line in lines}
+    known = {item.external_item_id: item for item in stored.items}
+    problems = [
+        f"line {item.external_item_id}: changed on the marketplace after import "
+        "(check its reservation)"
+        for external_id, item in known.items()
+        if external_id not in incoming or incoming[external_id].quantity != item.quantity
+    ]
+    added = [line for line in lines if line.external_id not in known]
+    if added:
+        record_event(
+            stored,
+            OrderEventKind.MARKETPLACE_UPDATE,
+            f"{len(added)} line(s) added on the marketplace",
+            actor=actor,
+        )
+        problems += _add_lines(session, stored, added, actor=actor)
+    return _LineChanges(len(added), problems)
+
+
+# --- a page of orders --------------------------------------------------------------
+
+
+def import_page(
+    session_factory: sessionmaker[Session],
+    channel_id: int,
+    page: OrderPage,
+    *,
+    actor: str = ACTOR,
+) -> PageCounts:
+    """Import each order in a transaction of its own; never raises for one bad order."""
+    with session_factory() as session:
+        if session.get(EcomChannel, channel_id) is None:
+            raise NotFound(f"channel {channel_id} does not exist")
+    counts = PageCounts()
+    failed: dict[str, str] = dict(page.rejected)
+    for order in page.orders:
+        try:
+            with session_factory.begin() as session:
+                counts.add(import_order(session, channel_id, order, actor=actor))
+        except (StockbridgeError, SQLAlchemyError) as error:
+            detail = error.detail if isinstance(error, StockbridgeError) else str(error)
+            log.warning("order %s not imported: %s", order.external_id, detail)
+            failed[order.external_id] = detail
+    counts.rejected = len(failed)
+    with session_factory.begin() as session:
+        _log_page(session, channel_id, page, counts, failed, actor=actor)
+    return counts
+
+
+def _log_page(
+    session: Session,
+    channel_id: int,
+    page: OrderPage,
+    counts: PageCounts,
+    failed: dict[str, str],
+    *,
+    actor: str,
+) -> None:
+    """One channel log row per page; a note on each stored order that failed to update."""
+    total = len(page.orders) + len(page.rejected)
+    status = (
+        ChannelLogStatus.SUCCESS
+        if not failed
+        else ChannelLogStatus.FAILED
+        if len(failed) == total
+        else ChannelLogStatus.PARTIAL
+    )
+    now = utcnow()
+    session.add(
+        EcomChannelLog(
+            channel_id=channel_id,
+            operation=ChannelOperation.ORDER_IMPORT,
+            status=status,
+            records_processed=total,
+            records_failed=len(failed),
+            error_message=next(iter(failed.values()), None),
+            details={"counts": asdict(counts), "rejected": failed},
+            started_at=now,
+            completed_at=now,
+        )
+    )
+    stored = session.scalars(
+        select(EcomOrder).where(
+            EcomOrder.channel_id == channel_id, EcomOrder.external_id.in_(list(failed))
+        )
+    )
+    for order in stored:
+        message = f"a marketplace update could not be imported: {failed[order.external_id]}"
+        record_event(order, OrderEventKind.NOTE, message, actor=actor)

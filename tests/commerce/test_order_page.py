@@ -1,0 +1,108 @@
+"""A page of orders: each in its own transaction, counted, failures logged and not raised."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.channels.base import OrderPage
+from stockbridge.commerce.orders import PageCounts, import_page
+from stockbridge.db.models import (
+    ChannelLogStatus,
+    ChannelOperation,
+    EcomChannelLog,
+    EcomOrder,
+    EcomOrderEvent,
+    OrderEventKind,
+)
+from stockbridge.errors import NotFound
+from tests.commerce.order_payloads import at, line, make_channel, order, stock_problems
+from tests.factories import make_branch, make_product, make_version
+
+
+def shop(sessions: sessionmaker[Session]) -> int:
+    with sessions.begin() as session:
+        branch = make_branch(session)
+        make_version(session, product=make_product(session, sku="SKU-A"), branch=branch, on_hand=2)
+        return make_channel(session, branch).id
+
+
+def test_every_good_order_is_imported_and_the_rest_recorded(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"), order("2")), None))
+
+    page = OrderPage(
+        orders=(
+            order("1", updated=at(1), cancelled=True),  # updated
+            order("2"),  # unchanged
+            order("2", updated=at(-5)),  # stale
+            order("3", line(quantity=5)),  # created, oversold
+            order("4", line(quantity=0)),  # refused
+            order("1", updated=at(-1)),  # stale
+        ),
+        next_cursor="c2",
+        rejected={"5": "line 1 has no price"},
+    )
+    counts = import_page(sessions, channel_id, page)
+
+    assert counts == PageCounts(
+        created=1, updated=1, unchanged=1, stale=2, needs_attention=1, rejected=2
+    )
+    with sessions() as session:
+        imported = session.scalars(select(EcomOrder.external_id).order_by(EcomOrder.id)).all()
+        assert imported == ["1", "2", "3"]
+        entry = session.scalars(select(EcomChannelLog).order_by(EcomChannelLog.id.desc())).first()
+        assert entry is not None
+        assert (entry.operation, entry.status) == (
+            ChannelOperation.ORDER_IMPORT,
+            ChannelLogStatus.PARTIAL,
+        )
+        assert (entry.records_processed, entry.records_failed) == (7, 2)
+        assert set(entry.details["rejected"]) == {"4", "5"}
+        assert "quantity must be positive" in entry.details["rejected"]["4"]
+        assert entry.details["counts"]["created"] == 1
+        assert stock_problems(session) == []
+
+
+def test_an_update_that_cannot_be_imported_is_noted_on_the_stored_order(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    counts = import_page(
+        sessions, channel_id, OrderPage((), None, rejected={"1": "unknown currency XXX"})
+    )
+
+    assert counts == PageCounts(rejected=1)
+    with sessions() as session:
+        note = session.scalars(select(EcomOrderEvent).order_by(EcomOrderEvent.id.desc())).first()
+        assert note is not None
+        assert note.kind == OrderEventKind.NOTE
+        assert note.message == "a marketplace update could not be imported: unknown currency XXX"
+        entry = session.scalars(select(EcomChannelLog).order_by(EcomChannelLog.id.desc())).first()
+        assert entry is not None
+        assert entry.status == ChannelLogStatus.FAILED
+
+
+def test_a_clean_page_is_logged_as_a_success(sessions: sessionmaker[Session]) -> None:
+    channel_id = shop(sessions)
+
+    counts = import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    assert counts == PageCounts(created=1)
+    with sessions() as session:
+        entry = session.scalars(select(EcomChannelLog)).one()
+        assert (entry.status, entry.records_processed, entry.records_failed) == (
+            ChannelLogStatus.SUCCESS,
+            1,
+            0,
+        )
+
+
+def test_an_unknown_channel_is_an_error_of_the_caller(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(NotFound):
+        import_page(sessions, 404, OrderPage((order("1"),), None))
