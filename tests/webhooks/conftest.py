@@ -107,6 +107,3 @@ def stockbridge(
 def key_headers(sessions: sessionmaker[Session], role: Role) -> dict[str, str]:
     with sessions.begin() as session:
         return {"Authorization": f"Bearer {create_key(session, name=role.value, role=role).secret}"}
-
-
-

@@ -32,9 +32,7 @@ def test_the_same_delivery_ten_times_at_once_is_logged_and_queued_once(
 
     with ThreadPoolExecutor(10) as pool:
         answers = list(
-            pool.map(
-                lambda _: stockbridge.shopify("inventory_levels/update", payload), range(10)
-            )
+            pool.map(lambda _: stockbridge.shopify("inventory_levels/update", payload), range(10))
         )
 
     assert [a.status_code for a in answers] == [200] * 10

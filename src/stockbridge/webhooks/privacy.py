@@ -29,15 +29,20 @@ PERSONAL_KEYS = frozenset(
 )  # fmt: skip
 
 
-def masked(value: Any) -> Any:
-    """``value`` with every personal field (at any depth) replaced by ``[redacted]``."""
+def masked(value: Any, needles: frozenset[str] = frozenset()) -> Any:
+    """``value`` with every personal field (at any depth), and any text that mentions one
+    of ``needles``, replaced by ``[redacted]``."""
     if isinstance(value, Mapping):
         return {
-            key: REDACTED if key in PERSONAL_KEYS and item not in (None, "") else masked(item)
+            key: REDACTED
+            if key in PERSONAL_KEYS and item not in (None, "")
+            else masked(item, needles)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [masked(item) for item in value]
+        return [masked(item, needles) for item in value]
+    if isinstance(value, str) and needles and _mentions(value, needles):
+        return REDACTED
     return value
 
 
@@ -46,7 +51,11 @@ def _mentions(value: Any, needles: frozenset[str]) -> bool:
         return any(_mentions(item, needles) for item in value.values())
     if isinstance(value, list):
         return any(_mentions(item, needles) for item in value)
-    return str(value).lower() in needles if value is not None else False
+    if value is None:
+        return False
+    text = str(value).lower()
+    # An email is found inside free text too; a bare id only as the whole value.
+    return text in needles or any("@" in needle and needle in text for needle in needles)
 
 
 def matching_orders(
@@ -122,7 +131,7 @@ def erase_payloads(session: Session, channel_id: int, needles: Iterable[str]) ->
     )
     for log in logs:
         if _mentions(log.payload, wanted):
-            log.payload = masked(log.payload)
+            log.payload = masked(log.payload, wanted)
             erased += 1
     return erased
 
