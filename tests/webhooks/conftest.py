@@ -91,12 +91,12 @@ def stockbridge(
     )
     queue = JobQueue(settings, sessions, sqlite_path=tmp_path / "queue.db")
     app = create_app(session_factory=sessions, settings=settings, job_queue=queue)
-    with sessions.begin() as session:
-        admin = {"Authorization": f"Bearer {create_key(session, name='a', role=Role.ADMIN).secret}"}
+    admin = key_headers(sessions, Role.ADMIN)
     try:
         with serve_in_thread(app) as url:
+            credentials = {"access_token": "shpat_sandbox"}
             body = {"provider": "shopify", "name": "Web shop", "currency": "GBP",
-                    "base_url": shopify_url, "credentials": {"access_token": "shpat_sandbox"}}  # fmt: skip
+                    "base_url": shopify_url, "credentials": credentials}  # fmt: skip
             created = httpx.post(f"{url}/api/ecom/channels", json=body, headers=admin, timeout=10)
             assert created.status_code == 201, created.text
             yield Stockbridge(url, sessions, settings, admin, created.json()["id"])

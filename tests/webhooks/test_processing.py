@@ -78,7 +78,8 @@ def test_app_uninstalled_asks_for_a_new_connection_and_cancels_waiting_jobs(
 
     with stockbridge.sessions() as session:
         channel = session.get(EcomChannel, stockbridge.channel_id)
-        assert channel is not None and channel.status is ChannelStatus.AUTH_REQUIRED
+        assert channel is not None
+        assert channel.status is ChannelStatus.AUTH_REQUIRED
         inventory = session.scalars(select(SyncJob).where(SyncJob.kind == JobKind.INVENTORY))
         assert [job.status for job in inventory] == [JobStatus.CANCELLED]
     assert log_of(stockbridge, "u-1").status is WebhookStatus.PROCESSED
@@ -112,7 +113,8 @@ def test_an_order_topic_re_fetches_the_order_and_records_why_it_failed(
 
     log = log_of(stockbridge, "o-42")
     assert log.status is WebhookStatus.FAILED
-    assert log.error_message and "order import" in log.error_message
+    assert log.error_message
+    assert "order import" in log.error_message
 
 
 def test_a_customer_redact_erases_orders_and_payloads_and_a_replay_brings_nothing_back(

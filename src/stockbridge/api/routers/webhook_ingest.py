@@ -22,6 +22,9 @@ from stockbridge.settings import Settings
 from stockbridge.webhooks.ingest import Receipt, receive
 from stockbridge.webhooks.rate_limit import RateLimiter, rate_limiter
 
+#: No API key on these routes: the delivery's signature authenticates it.
+SIGNED = {"x-authenticated-by": "signature"}
+
 
 class WebhookAck(BaseModel):
     received: bool = True
@@ -94,6 +97,7 @@ def webhook_ingest_router(settings: Settings) -> APIRouter:
 
     @router.post(
         "/shopify/{channel_id}",
+        openapi_extra=SIGNED,
         summary="Receive a Shopify webhook",
         description="Verified with `X-Shopify-Hmac-Sha256` (the app's client secret) on the "
         "raw body; de-duplicated on `X-Shopify-Webhook-Id`.",
@@ -110,6 +114,7 @@ def webhook_ingest_router(settings: Settings) -> APIRouter:
 
     @router.post(
         "/ebay/{channel_id}",
+        openapi_extra=SIGNED,
         summary="Receive an eBay notification",
         description="Verified with `X-EBAY-SIGNATURE` (ECDSA, eBay's public key) on the raw "
         "body; de-duplicated on `notificationId`.",
@@ -126,6 +131,7 @@ def webhook_ingest_router(settings: Settings) -> APIRouter:
 
     @router.get(
         "/ebay/{channel_id}",
+        openapi_extra=SIGNED,
         summary="Answer eBay's endpoint challenge",
         description="`?challenge_code=X` answers `{challengeResponse}`: SHA-256 of the code, "
         "the channel's verification token and the endpoint URL.",
