@@ -53,7 +53,7 @@ def test_every_api_operation_is_documented_and_secured(app: FastAPI) -> None:
         assert operation.get("summary"), path
         assert operation.get("tags"), path
         if operation.get("x-authenticated-by") in ("oauth-state", "signature"):
-            continue  # the OAuth callback, webhook deliveries: tests/api/test_auth.py, tests/webhooks
+            continue  # OAuth callback (tests/api/test_auth.py), webhooks (tests/webhooks)
         assert operation["security"] == [{"ApiKey": []}], path
         unauthorised = operation["responses"]["401"]["content"]
         assert unauthorised["application/problem+json"]["schema"] == {
