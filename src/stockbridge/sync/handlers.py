@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from stockbridge.channels.registry import registry
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import JobKind
+from stockbridge.settings import Settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.order_poll import OrderPoll
+from stockbridge.vault import Vault
 
 Handler = Callable[[JobRun], Mapping[str, int] | None]
 
@@ -42,8 +47,12 @@ class JobHandlers:
         return frozenset(self._handlers)
 
 
-def default_handlers() -> JobHandlers:
+def default_handlers(settings: Settings) -> JobHandlers:
     """The handlers every queue starts with; a new job kind adds its line here."""
+    channels = ChannelContext(
+        settings=settings, vault=Vault(settings.encryption_key), registry=registry
+    )
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
+    handlers.add(JobKind.ORDERS, OrderPoll(channels))
     return handlers
