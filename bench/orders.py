@@ -115,7 +115,7 @@ def _list_on_sandbox(base_url: str, units: int) -> TokenSet:
                 "category_id": "112581",
                 "policies": {"fulfillment": "f", "payment": "p", "return": "r"},
             },
-        )  # fmt: skip
+        )
     )
     consent = httpx.get(adapter.start_oauth(REDIRECT_URI, "bench").url, follow_redirects=False)
     query = {k: v[0] for k, v in parse_qs(urlsplit(consent.headers["location"]).query).items()}
@@ -145,8 +145,8 @@ def _store_channel(
     sessions: sessionmaker[Session], settings: Settings, base_url: str, tokens: TokenSet, units: int
 ) -> int:
     ctx = ChannelContext(settings=settings, vault=Vault(settings.encryption_key), registry=registry)
-    link = ChannelLink(None, "ebay", base_url,
-                       {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}, tokens)  # fmt: skip
+    credentials = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    link = ChannelLink(None, "ebay", base_url, credentials, tokens)
     with transaction(sessions) as session:
         branch = Branch(code="BENCH", name="Bench branch")
         product = ProductCode(sku=SKU, name="Brass desk lamp", price_cents=4999, currency="GBP")
