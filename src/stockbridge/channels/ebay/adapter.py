@@ -268,6 +268,11 @@ class EbayAdapter:
 
     # --- listings -------------------------------------------------------------------
 
+    def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
+        """The SKUs that already have an offer on this marketplace (one getOffers each,
+        unless cached), e.g. listed before stockbridge; the others are left out."""
+        return {sku: self._ref(offer) for sku in skus if (offer := self._offer_for(sku))}
+
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         """Items in bulk (each replaced whole), then each SKU's offer created or updated.
 
