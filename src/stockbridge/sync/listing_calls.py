@@ -26,7 +26,7 @@ REFUSALS = (ChannelErrorCategory.VALIDATION, ChannelErrorCategory.NOT_FOUND)
 
 class ListingAction(StrEnum):
     PUBLISHED = "published"  # now live, and was not before
-    UPDATED = "updated"  # was live, content re-sent
+    UPDATED = "updated"  # was live (on stockbridge's record or found so), content re-sent
     ENDED = "ended"
     FAILED = "failed"
 
@@ -97,7 +97,9 @@ def _make_live(adapter: ChannelAdapter, works: Sequence[ListingWork]) -> dict[in
                 failed = ListingOutcome(ListingAction.FAILED, ref, error.detail, adopted)
                 outcomes[work.publication_id] = failed
                 continue
-        action = ListingAction.UPDATED if work.was_published else ListingAction.PUBLISHED
+        before = found.get(work.sku)
+        live_before = work.was_published or (before is not None and before.published)
+        action = ListingAction.UPDATED if live_before else ListingAction.PUBLISHED
         outcomes[work.publication_id] = ListingOutcome(action, ref, adopted=adopted)
     return outcomes
 
