@@ -121,4 +121,3 @@ def store(sessions: sessionmaker[Session], database_url: str, tmp_path: Path) ->
             yield Store(client, bearer_for(sessions, Role.ADMIN), sessions, branch_id)
     finally:
         queue.close()
-
