@@ -66,13 +66,20 @@ def offered_quantities(
         .group_by(ProductCodeVersion.product_code_id, ProductCodeVersion.condition)
     ).all()
     available = {(product, condition): int(qty or 0) for product, condition, qty in rows}
-    return {key: _offered(channel, available.get(key, 0)) for key in wanted}
+    return {
+        key: offered_quantity(
+            available.get(key, 0),
+            safety_buffer=channel.safety_buffer,
+            max_listed=channel.max_listed_qty,
+        )
+        for key in wanted
+    }
 
 
-def _offered(channel: EcomChannel, available: int) -> int:
-    quantity = available - channel.safety_buffer
-    if channel.max_listed_qty is not None:
-        quantity = min(quantity, channel.max_listed_qty)
+def offered_quantity(available: int, *, safety_buffer: int, max_listed: int | None) -> int:
+    quantity = available - safety_buffer
+    if max_listed is not None:
+        quantity = min(quantity, max_listed)
     return max(quantity, 0)
 
 
