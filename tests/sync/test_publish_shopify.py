@@ -114,3 +114,30 @@ def test_a_product_made_in_the_shop_first_is_adopted_by_the_initial_sync(
     assert (shown["price"], shown["available"]) == ("15.00", 4)
     listing = store.client.get(f"/api/ecom/listings/{draft}", headers=store.headers).json()
     assert listing["publications"] == []
+
+
+def test_new_credentials_that_pass_their_test_start_the_initial_sync(
+    store: Store, sandbox: RunningSandbox
+) -> None:
+    mug = store.listing(store.product("MUG-1", on_hand=3), active=True)
+    body = {"provider": "shopify", "name": "Web shop", "currency": "GBP", "base_url": sandbox.url,
+            "credentials": {"access_token": "shpat_not_yet"},
+            "settings": {"branch_ids": [store.branch_id]}}  # fmt: skip
+    answer = store.client.post(
+        "/api/ecom/channels", params={"verify": "false"}, json=body, headers=store.headers
+    )
+    assert answer.status_code == 201, answer.text
+    channel_id = answer.json()["id"]
+    assert store.jobs(channel_id) == []  # untested: nothing is published yet
+
+    fixed = store.client.patch(
+        f"/api/ecom/channels/{channel_id}",
+        json={"credentials": {"access_token": TOKEN}},
+        headers=store.headers,
+    )
+
+    assert fixed.status_code == 200, fixed.text
+    [job] = store.jobs(channel_id)
+    assert store.finished(job["id"])["counts"]["published"] == 1
+    assert variants(sandbox, "MUG-1")["MUG-1"]["product"]["status"] == "ACTIVE"
+    assert store.publication(mug, channel_id)["status"] == "published"

@@ -1,12 +1,12 @@
 """The initial sync of a newly connected channel: every active listing published to it.
 
-When a channel becomes usable (created with a connection that passed its test, or
-connected by OAuth), each active listing without a publication on it gets one
-(``pending``, marked dirty) and one ``listings`` job is queued, in the caller's
-transaction, to publish them all in batches (``{"initial": true}``: the job takes every
-dirty publication of the channel). Items the shop already had on the marketplace under
-the same SKU are adopted by that job, not listed twice. Listings already published to
-the channel (a reconnect) are left as they are.
+When a channel becomes usable (created with a connection that passed its test, given
+new credentials that passed it, or connected by OAuth), each active listing without a
+publication on it gets one (``pending``, marked dirty) and one ``listings`` job is
+queued, in the caller's transaction, to publish them all in batches (``{"initial":
+true}``: the job takes every dirty publication of the channel). Items the shop already
+had on the marketplace under the same SKU are adopted by that job, not listed twice.
+Listings already published to the channel (a reconnect) are left as they are.
 """
 
 from __future__ import annotations

@@ -126,12 +126,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         "/{channel_id}",
         summary="Change a channel",
         description="Only the fields given change. New credentials are tested first "
-        "unless `verify=false`.",
+        "unless `verify=false`; once they pass, active listings not yet on the channel "
+        "are published to it by a `listings` job.",
         responses=problem_responses(404, 409),
     )
     def update_channel(
         factory: SessionFactoryDep,
         ctx: ChannelContextDep,
+        queue: JobQueueDep,
         _: DetachedPrincipal,
         channel_id: PathId,
         body: ChannelUpdate,
@@ -162,6 +164,8 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             channel = channels.update_channel(
                 session, ctx, channel_id, draft, link=link, verified=verified
             )
+            if verified:
+                queue_initial_sync(session, queue, channel)
             return channel_public(channel, ctx)
 
     @router.delete(
