@@ -15,6 +15,7 @@ from stockbridge.db.models import ChannelLogStatus, ChannelOperation
 from tests.channels.ebay.conftest import LOCATION_KEY, POLICIES, clock, ebay, shop, start_sandbox
 from tests.sandbox.ebay import payloads
 from tests.sandbox.ebay.conftest import EbayHarness
+from tests.sync.conftest import wait_for
 from tests.sync.storefront import Store, store
 
 __all__ = ["clock", "ebay", "shop", "start_sandbox", "store"]
@@ -167,3 +168,30 @@ def _by_sku(
 ) -> list[tuple[str, dict[str, Any]]]:
     publications = [store.publication(listing_id, channel_id) for listing_id in listing_ids]
     return [(str(p["external_sku"]), p) for p in publications]
+
+
+def test_an_unpublish_made_while_the_publish_is_at_ebay_wins(
+    store: Store, shop: EbayHarness
+) -> None:
+    """Two listings jobs of one channel never overlap: the unpublish queued while the
+    publish call is still at eBay runs after it, and ends what it listed."""
+    channel_id = connect_ebay(store, shop)
+    lamp = store.listing(store.product("LAMP-1", on_hand=2))
+    rule = {"path_pattern": "/publish$", "method": "POST", "latency_ms": 1500}
+    answer = shop.http.post("/_sandbox/faults", json=rule)
+    assert answer.status_code == 201, answer.text
+    body = {"action": "publish", "channel_id": channel_id, "listing_ids": [lamp]}
+    first = store.post("/api/ecom/listings/bulk", body)["job_id"]
+    wait_for(lambda: shop.http.get("/_sandbox/faults").json()[0]["hits"] == 1)
+
+    second = store.bulk("unpublish", channel_id, [lamp])
+
+    assert store.finished(first)["counts"]["published"] == 1
+    assert (second["status"], second["counts"]["ended"]) == ("succeeded", 1)
+    final = store.publication(lamp, channel_id)
+    assert (final["status"], final["sync_state"], final["dirty"]) == (
+        "unpublished",
+        "in_sync",
+        False,
+    )
+    assert ebay_listing(shop, final["external_refs"]["listing_id"])["status"] == "ENDED"

@@ -137,8 +137,8 @@ def _upsert_each(
 
 
 def _end(adapter: ChannelAdapter, work: ListingWork) -> ListingOutcome:
-    if not work.known and not work.was_published:
-        return ListingOutcome(ListingAction.ENDED)  # never sent: nothing to end
+    # Asked even for a SKU never recorded: an earlier job may have listed it and died
+    # before recording it.
     try:
         adapter.unpublish(work.sku)
     except ChannelError as error:

@@ -9,7 +9,7 @@ rows and builds the payloads (``commerce/listing_payloads``), the calls are made
 transaction open (``sync/listing_calls``), and a second transaction records each
 publication's outcome, its history row (``ecom_channel_logs``, operation
 ``listing_sync``) and any token the adapter refreshed. Progress is reported after each
-batch.
+batch. Listings jobs of one channel run one at a time (a later one waits).
 
 Recording: external ids, SKU and refs of each listing the marketplace answered for;
 ``status`` (``published`` / ``unpublished``; a listing refused before it was ever live
@@ -20,11 +20,12 @@ while its calls ran keeps the new wish and stays dirty for the next job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from stockbridge.channels.base import ChannelAdapter, TokenSet
@@ -43,9 +44,12 @@ from stockbridge.db.models import (
     EcomChannelLog,
     EcomListing,
     EcomListingChannel,
+    JobKind,
+    JobStatus,
     ListingStatus,
     ProductCode,
     PublicationStatus,
+    SyncJob,
     SyncState,
 )
 from stockbridge.db.types import utcnow
@@ -53,11 +57,15 @@ from stockbridge.errors import InvalidInput
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.listing_calls import ListingAction, ListingOutcome, ListingWork, sync_batch
 
+#: How often a job waiting for an earlier listings job of its channel looks again.
+WAIT_SECONDS = 0.25
+
 
 def publish_listings(run: JobRun, *, channels: ChannelContext) -> dict[str, int]:
     if run.channel_id is None:
         raise InvalidInput("a listings job needs a channel")
     channel_id = run.channel_id
+    _wait_for_earlier_jobs(run, channel_id)
     with transaction(run.sessions) as session:
         link = connected_link(session, channels, channel_id)
         ids = _publication_ids(session, channel_id, run.payload)
@@ -97,6 +105,35 @@ def _run_batch(
         if refreshed:
             store_tokens(channels, get_channel(session, run.channel_id), refreshed[-1])
             refreshed.clear()
+
+
+def _wait_for_earlier_jobs(run: JobRun, channel_id: int) -> None:
+    """One listings job per channel at a time: this one waits while another started
+    before it still runs, else both could act on one listing in either order (a publish
+    landing after the unpublish that followed it). Ordered by start, then id, so two
+    jobs never wait for each other; a dead job's row is failed by the sweeper."""
+    while True:
+        with transaction(run.sessions) as session:
+            mine = session.get_one(SyncJob, run.job_id)
+            started = mine.started_at or utcnow()
+            earlier = session.scalar(
+                select(SyncJob.id)
+                .where(
+                    SyncJob.kind == JobKind.LISTINGS,
+                    SyncJob.channel_id == channel_id,
+                    SyncJob.status == JobStatus.RUNNING,
+                    SyncJob.id != run.job_id,
+                    or_(
+                        SyncJob.started_at < started,
+                        and_(SyncJob.started_at == started, SyncJob.id < run.job_id),
+                    ),
+                )
+                .limit(1)
+            )
+        if earlier is None:
+            return
+        run.progress(0)  # a heartbeat, and the way out if this job is cancelled
+        time.sleep(WAIT_SECONDS)
 
 
 def _close(adapter: ChannelAdapter) -> None:
