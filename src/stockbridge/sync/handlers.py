@@ -9,10 +9,16 @@ handler is not written yet is never queued periodically.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
+from stockbridge.channels.registry import registry
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import JobKind
+from stockbridge.settings import Settings, get_settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.publish import publish_listings
+from stockbridge.vault import Vault
 
 Handler = Callable[[JobRun], Mapping[str, int] | None]
 
@@ -42,8 +48,17 @@ class JobHandlers:
         return frozenset(self._handlers)
 
 
-def default_handlers() -> JobHandlers:
-    """The handlers every queue starts with; a new job kind adds its line here."""
+def default_handlers(settings: Settings | None = None) -> JobHandlers:
+    """The handlers every queue starts with; a new job kind adds its line here.
+
+    Handlers that call marketplaces open the channels' secrets with the encryption key
+    of ``settings`` (default: the process's settings).
+    """
+    settings = settings or get_settings()
+    channels = ChannelContext(
+        settings=settings, vault=Vault(settings.encryption_key), registry=registry
+    )
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
+    handlers.add(JobKind.LISTINGS, partial(publish_listings, channels=channels))
     return handlers

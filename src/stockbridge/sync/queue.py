@@ -68,7 +68,7 @@ class JobQueue:
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.handlers = handlers or default_handlers()
+        self.handlers = handlers or default_handlers(settings)
         self.in_process = settings.redis_url is None if in_process is None else in_process
         self.sqlite_path = sqlite_path or queue_file(settings.database_url)
         self.heartbeat_seconds = heartbeat_seconds

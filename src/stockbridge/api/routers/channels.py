@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from stockbridge.api.deps import (
     ChannelContextDep,
     DetachedPrincipal,
+    JobQueueDep,
     SessionDep,
     SessionFactoryDep,
     WriterPrincipal,
@@ -36,6 +37,7 @@ from stockbridge.api.schemas.channels import (
 from stockbridge.api.schemas.common import PathId
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelDraft
+from stockbridge.commerce.initial_sync import queue_initial_sync
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomChannel
 
@@ -85,12 +87,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         summary="Connect a channel",
         description="Credentials in the provider's schema, stored encrypted. With tokens "
         "given, the connection is tested first (409 if the marketplace refuses) unless "
-        "`verify=false`; without, the channel waits for its OAuth flow.",
+        "`verify=false`; without, the channel waits for its OAuth flow. A channel whose "
+        "test passed gets every active listing published to it by a `listings` job.",
         responses=problem_responses(409),
     )
     def create_channel(
         factory: SessionFactoryDep,
         ctx: ChannelContextDep,
+        queue: JobQueueDep,
         _: DetachedPrincipal,
         body: create_body,
         verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
@@ -98,7 +102,9 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         provider = ctx.registry.get(body.provider)
         credentials = channels.shop_credentials(ctx, provider, body.credentials)
         draft = ChannelDraft(
-            base_url=str(body.base_url) if body.base_url else None, credentials=credentials
+            base_url=str(body.base_url) if body.base_url else None,
+            credentials=credentials,
+            settings=body.settings,
         )
         link = channels.new_link(ctx, body.provider, draft)
         verified = verify and channels.verify_link(ctx, link) is not None
@@ -107,6 +113,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
                 session, ctx, link=link, name=body.name, currency=body.currency,
                 settings=body.settings, verified=verified,
             )  # fmt: skip
+            queue_initial_sync(session, queue, channel)
             return channel_public(channel, ctx)
 
     @router.get("/{channel_id}", summary="Get a channel", responses=problem_responses(404))
@@ -119,12 +126,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         "/{channel_id}",
         summary="Change a channel",
         description="Only the fields given change. New credentials are tested first "
-        "unless `verify=false`.",
+        "unless `verify=false`; once they pass, active listings not yet on the channel "
+        "are published to it by a `listings` job.",
         responses=problem_responses(404, 409),
     )
     def update_channel(
         factory: SessionFactoryDep,
         ctx: ChannelContextDep,
+        queue: JobQueueDep,
         _: DetachedPrincipal,
         channel_id: PathId,
         body: ChannelUpdate,
@@ -155,6 +164,8 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             channel = channels.update_channel(
                 session, ctx, channel_id, draft, link=link, verified=verified
             )
+            if verified:
+                queue_initial_sync(session, queue, channel)
             return channel_public(channel, ctx)
 
     @router.delete(
@@ -219,12 +230,17 @@ def oauth_callback_router() -> APIRouter:
         summary="OAuth callback",
         description="Where the marketplace sends the shop owner back. Needs no API key: "
         "the `state` it carries was sealed by this server for one channel and expires "
-        "after 15 minutes. Stores the tokens and answers the connected channel.",
+        "after 15 minutes. Stores the tokens, queues a `listings` job publishing every "
+        "active listing to the channel, and answers the connected channel.",
         responses=problem_responses(404, 409, 422),
         openapi_extra={"x-authenticated-by": "oauth-state"},
     )
     def oauth_callback(
-        factory: SessionFactoryDep, ctx: ChannelContextDep, provider: str, request: Request
+        factory: SessionFactoryDep,
+        ctx: ChannelContextDep,
+        queue: JobQueueDep,
+        provider: str,
+        request: Request,
     ) -> ChannelPublic:
         query = dict(request.query_params)
         channel_id = channels.oauth_channel_id(ctx, provider, query)
@@ -232,6 +248,8 @@ def oauth_callback_router() -> APIRouter:
             link = channels.read_link(ctx, channels.get_channel(session, channel_id))
         tokens = channels.exchange_code(ctx, link, query)
         with transaction(factory) as session:
-            return channel_public(channels.connect_tokens(session, ctx, channel_id, tokens), ctx)
+            channel = channels.connect_tokens(session, ctx, channel_id, tokens)
+            queue_initial_sync(session, queue, channel)
+            return channel_public(channel, ctx)
 
     return router

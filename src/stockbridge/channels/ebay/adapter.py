@@ -224,6 +224,11 @@ class EbayAdapter:
         """Seed the offer cache from stored refs, so pushes need no look-ups."""
         self.listings.remember(refs)
 
+    def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
+        """The SKUs that already have an offer on this marketplace (one getOffers each,
+        unless cached), e.g. listed before stockbridge; the others are left out."""
+        return {sku: self._ref(offer) for sku in skus if (offer := self._offer_for(sku))}
+
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         return self.listings.upsert_listings(listings)
 

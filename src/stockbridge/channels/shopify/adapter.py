@@ -254,6 +254,11 @@ class ShopifyAdapter:
 
     # --- listings, stock and prices ----------------------------------------------------
 
+    def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
+        """The SKUs some variant of the shop already has (batched look-ups), e.g. made
+        in the shop's own admin; the others are left out."""
+        return {sku: _listing_ref(ref) for sku, ref in self.skus.resolve(skus).items()}
+
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         setup = self.setup()
         known = self.skus.resolve([listing.sku for listing in listings])
