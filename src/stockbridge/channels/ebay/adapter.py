@@ -227,7 +227,7 @@ class EbayAdapter:
     def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
         """The SKUs that already have an offer on this marketplace (one getOffers each,
         unless cached), e.g. listed before stockbridge; the others are left out."""
-        return {sku: self._ref(offer) for sku in skus if (offer := self._offer_for(sku))}
+        return self.listings.find_listings(skus)
 
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         return self.listings.upsert_listings(listings)
