@@ -16,7 +16,7 @@ from typing import Any
 from stockbridge.sandbox.shopify.catalog import variants_of
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
 from stockbridge.sandbox.shopify.payloads import product_payload
-from stockbridge.sandbox.shopify.product_set import InvalidInput, apply_variant_fields
+from stockbridge.sandbox.shopify.product_set import Invalid, apply_variant_fields
 from stockbridge.sandbox.shopify.state import ShopState, VariantRecord
 
 MAX_VARIANTS = 250
@@ -29,13 +29,13 @@ def _error(field: list[str], message: str, code: str) -> dict[str, Any]:
 def _changed(
     draft: ShopState, product_variants: dict[str, VariantRecord], variants: list[Any]
 ) -> list[VariantRecord]:
-    """The variants with the input applied, on copies; raises InvalidInput for a bad entry."""
+    """The variants with the input applied, on copies; raises Invalid for a bad entry."""
     changed: list[VariantRecord] = []
     for position, given in enumerate(variants):
         path = ["variants", str(position)]
         original = product_variants.get(given.get("id") or "")
         if original is None:
-            raise InvalidInput(
+            raise Invalid(
                 [*path, "id"],
                 "Product variant does not exist on this product.",
                 "PRODUCT_VARIANT_DOES_NOT_EXIST",
@@ -71,7 +71,7 @@ def resolve_variants_bulk_update(
         own = {variant.id: variant for variant in variants_of(state, product)}
         try:
             changed = _changed(draft, own, variants)
-        except InvalidInput as invalid:
+        except Invalid as invalid:
             return {"product": product, "productVariants": None, "userErrors": [invalid.error]}
         state.inventory_items = draft.inventory_items
         for variant in changed:
