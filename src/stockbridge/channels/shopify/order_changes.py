@@ -45,8 +45,9 @@ from stockbridge.channels.shopify.documents import (
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.money import format_minor_units
 
-#: Fulfilment orders read per order, and lines per fulfilment order.
-FULFILLMENT_ORDERS_PAGE = 20
+#: Fulfilment orders read per order (one per location shipping it), and lines of each:
+#: together about 530 points.
+FULFILLMENT_ORDERS_PAGE = 5
 FULFILLMENT_ORDER_LINES = 50
 #: Refunds and transactions read per order for the idempotency check and the parent sale.
 PAYMENTS_PAGE = 100
