@@ -74,14 +74,14 @@ from stockbridge.channels.shopify.schemas import (
     variant_from_node,
 )
 from stockbridge.channels.shopify.skus import SkuIndex
-from stockbridge.channels.shopify.stock import MAX_QUANTITIES, StockPusher
+from stockbridge.channels.shopify.stock import MAX_PRICES, MAX_QUANTITIES, StockPusher
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 LOCATIONS_PAGE = 50
 
 CAPABILITIES = Capabilities(
     max_quantities_per_call=MAX_QUANTITIES,
-    max_prices_per_call=250,
+    max_prices_per_call=MAX_PRICES,
     max_listings_per_call=1,
     pushes_orders=True,
 )

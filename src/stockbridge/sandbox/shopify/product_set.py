@@ -45,9 +45,12 @@ class Invalid(Exception):
 
 def _money(value: Any, field: list[str]) -> str:
     try:
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation as error:
         raise Invalid(field, f"Price {value!r} is not a valid amount.", "INVALID_INPUT") from error
+    if amount < 0:
+        raise Invalid(field, "Price must be greater than or equal to 0.", "INVALID_INPUT")
+    return str(amount)
 
 
 def _slug(title: str) -> str:
