@@ -43,9 +43,9 @@ def to_minor_units(amount: str | Decimal | int, currency: str) -> int:
     try:
         value = Decimal(str(amount).strip())
     except DecimalException:
-        raise InvalidInput(f"{_shown(amount)} is not a decimal amount") from None
+        raise InvalidInput(f"{_shown(repr(amount))} is not a decimal amount") from None
     if not value.is_finite():
-        raise InvalidInput(f"{_shown(amount)} is not a decimal amount")
+        raise InvalidInput(f"{_shown(repr(amount))} is not a decimal amount")
     try:
         with localcontext() as exact:
             # Scaling must never round: a lost digit would be a changed amount.
@@ -53,19 +53,18 @@ def to_minor_units(amount: str | Decimal | int, currency: str) -> int:
             scaled = value.scaleb(exponent)
             whole = scaled == scaled.to_integral_value()
     except DecimalException:  # more digits, or an exponent, than Decimal scales exactly
-        raise InvalidInput(f"{_shown(amount)} is out of range for an amount") from None
+        raise InvalidInput(f"{_shown(repr(amount))} is out of range for an amount") from None
     if not whole:
         raise InvalidInput(
-            f"{_shown(amount)} has more than {exponent} decimal places for {currency}"
+            f"{_shown(str(amount))} has more than {exponent} decimal places for {currency}"
         )
     if abs(scaled) > MAX_MINOR_UNITS:
-        raise InvalidInput(f"{_shown(amount)} is out of range for an amount")
+        raise InvalidInput(f"{_shown(repr(amount))} is out of range for an amount")
     return int(scaled)
 
 
-def _shown(amount: object) -> str:
-    """The amount for an error message, cut short: a message never carries a megabyte."""
-    text = repr(amount)
+def _shown(text: str) -> str:
+    """An amount's text for an error message, cut short: a message never carries a megabyte."""
     return text if len(text) <= 40 else f"{text[:37]}..."
 
 
