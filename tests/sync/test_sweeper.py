@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockbridge.db.models import JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.sync import jobs
-from stockbridge.sync.sweeper import MAX_ATTEMPTS, STALE_HEARTBEAT, sweep_stale_jobs
+from stockbridge.sync.retry import DEFAULT_MAX_ATTEMPTS as MAX_ATTEMPTS
+from stockbridge.sync.sweeper import STALE_HEARTBEAT, sweep_stale_jobs
 from tests.sync.conftest import MakeQueue, wait_for
 from tests.sync.test_jobs import RecordingWaker
 
@@ -70,7 +71,7 @@ def test_a_requeued_crashed_run_is_run_again_by_a_consumer(
     assert job.attempts == 2
 
 
-def test_a_job_that_keeps_crashing_its_worker_is_given_up(
+def test_a_job_that_keeps_crashing_its_worker_becomes_a_dead_letter(
     sessions: sessionmaker[Session],
 ) -> None:
     job_id = _crashed_run(sessions, attempts=MAX_ATTEMPTS)
@@ -81,7 +82,7 @@ def test_a_job_that_keeps_crashing_its_worker_is_given_up(
     assert waker.woken == []
     with sessions() as session:
         job = jobs.get_job(session, job_id)
-        assert job.status is JobStatus.FAILED
+        assert job.status is JobStatus.DEAD
         assert "given up" in (job.error or "")
 
 
