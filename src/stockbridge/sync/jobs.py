@@ -235,6 +235,14 @@ def bury_job(session: Session, job_id: int, error: str) -> SyncJob | None:
     )
 
 
+def mark_replayed(session: Session, dead_id: int, fresh_id: int) -> bool:
+    """Note the job that replays a dead letter; False if it was replayed meanwhile."""
+    replayed = _transition(
+        session, dead_id, JobStatus.DEAD, SyncJob.replayed_as_id.is_(None), replayed_as_id=fresh_id
+    )
+    return replayed is not None
+
+
 def cancel_job(session: Session, job_id: int) -> SyncJob:
     """Cancel a queued or running job; a running handler stops at its next progress report."""
     job = get_job(session, job_id)
