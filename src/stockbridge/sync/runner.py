@@ -108,8 +108,11 @@ def _after_failure(
     message = f"{type(error).__name__}: {error}"
     outcome = policy.outcome(error, run.attempt)
     log = logger.warning if outcome is Outcome.RETRY else logger.error
-    log("job %s (%s) attempt %s: %s -> %s", run.job_id, run.kind.value, run.attempt,
-        message, outcome.value, exc_info=not isinstance(error, ChannelError))  # fmt: skip
+    log(
+        "job %s (%s) attempt %s: %s -> %s",
+        *(run.job_id, run.kind.value, run.attempt, message, outcome.value),
+        exc_info=not isinstance(error, ChannelError),  # not a marketplace answer: keep the traceback
+    )
     delay = 0.0
     with transaction(sessions) as session:
         if outcome is Outcome.RETRY:
