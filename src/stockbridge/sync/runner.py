@@ -111,7 +111,7 @@ def _after_failure(
     log(
         "job %s (%s) attempt %s: %s -> %s",
         *(run.job_id, run.kind.value, run.attempt, message, outcome.value),
-        exc_info=not isinstance(error, ChannelError),  # not a marketplace answer: keep the traceback
+        exc_info=not isinstance(error, ChannelError),  # a bug: keep its traceback
     )
     delay = 0.0
     with transaction(sessions) as session:
