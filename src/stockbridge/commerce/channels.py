@@ -433,6 +433,18 @@ def record_check(
     )
 
 
+def require_reconnect(session: Session, channel_id: int, error: ChannelError) -> None:
+    """A job found the channel's credentials refused: it waits for the owner to reconnect.
+
+    Reconnecting (the OAuth callback, new credentials, a passing connection test) makes
+    it active again."""
+    channel = session.get(EcomChannel, channel_id)
+    if channel is None or channel.deleted_at is not None:
+        return
+    channel.status = ChannelStatus.AUTH_REQUIRED
+    channel.last_error = f"{error.category}: {error.detail}"
+
+
 def check_outcome(check: ConnectionCheck) -> ConnectionInfo:
     """The account found, or 409 with the marketplace's reason (after it was recorded)."""
     if check.error is not None:

@@ -25,6 +25,11 @@ from stockbridge.api.deps import (
     authorize_by_method,
 )
 from stockbridge.api.problems import problem_responses
+from stockbridge.api.schemas.channel_logs import (
+    ChannelLogPublic,
+    ChannelLogQuery,
+    ChannelLogsPublic,
+)
 from stockbridge.api.schemas.channels import (
     ChannelPublic,
     ChannelQuery,
@@ -35,11 +40,14 @@ from stockbridge.api.schemas.channels import (
     channel_create_type,
 )
 from stockbridge.api.schemas.common import PathId
+from stockbridge.api.schemas.sync import SyncQueuedPublic, SyncRequest
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelDraft
 from stockbridge.commerce.initial_sync import queue_initial_sync
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomChannel
+from stockbridge.sync import channel_logs as sync_logs
+from stockbridge.sync import on_demand
 
 VERIFY_HELP = "Test the connection with the marketplace before saving (when tokens are given)."
 
@@ -177,6 +185,49 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
     )
     def delete_channel(session: SessionDep, _: WriterPrincipal, channel_id: PathId) -> None:
         channels.delete_channel(session, channel_id)
+
+    @router.get(
+        "/{channel_id}/logs",
+        summary="A channel's log",
+        description="What happened on the channel (one entry per sync job run, and per "
+        "listing operation), newest first; filter on `level`, `operation` and the start time "
+        "(`since` inclusive, `until` exclusive). A removed channel's log stays readable.",
+        responses=problem_responses(404),
+    )
+    def channel_logs(
+        session: SessionDep, channel_id: PathId, query: Annotated[ChannelLogQuery, Query()]
+    ) -> ChannelLogsPublic:
+        page = sync_logs.channel_logs(
+            session, channel_id, query.filters(), page=query.page, per_page=query.per_page
+        )
+        return ChannelLogsPublic(
+            items=[ChannelLogPublic.model_validate(row) for row in page.items],
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+        )
+
+    @router.post(
+        "/{channel_id}/sync",
+        status_code=202,
+        summary="Sync a channel now",
+        description="Queues a job of the kind asked for (`all`: one per kind that has a "
+        "handler) and answers the job ids; follow them at `/api/ecom/sync/jobs/{id}`. "
+        "404 for an unknown channel; 409 if it was removed or needs reconnecting, or no "
+        "handler runs that kind yet.",
+        responses=problem_responses(404, 409),
+    )
+    def sync_channel(
+        session: SessionDep,
+        queue: JobQueueDep,
+        _: WriterPrincipal,
+        channel_id: PathId,
+        body: SyncRequest,
+    ) -> SyncQueuedPublic:
+        queued = on_demand.request_channel_sync(
+            session, queue, queue.handlers, channel_id, body.kind
+        )
+        return SyncQueuedPublic(job_ids=[job.id for job in queued])
 
     @calling.post(
         "/{channel_id}/test",
