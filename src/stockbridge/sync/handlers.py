@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from stockbridge.channels.registry import registry
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import JobKind
+from stockbridge.settings import Settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.push import push_handler
+from stockbridge.vault import Vault
 
 Handler = Callable[[JobRun], Mapping[str, int] | None]
 
@@ -42,8 +47,18 @@ class JobHandlers:
         return frozenset(self._handlers)
 
 
-def default_handlers() -> JobHandlers:
-    """The handlers every queue starts with; a new job kind adds its line here."""
+def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHandlers:
+    """The handlers every queue starts with; a new job kind adds its line here.
+
+    The kinds that call marketplaces need ``channels``: a ``ChannelContext``, or the
+    settings to build one on the built-in provider registry.
+    """
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
+    if isinstance(channels, Settings):
+        channels = ChannelContext(channels, Vault(channels.encryption_key), registry)
+    if channels is not None:
+        push = push_handler(channels)
+        handlers.add(JobKind.INVENTORY, push)
+        handlers.add(JobKind.PRICES, push)
     return handlers

@@ -25,11 +25,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.db.engine import transaction
+from stockbridge.db.models import JobKind
 from stockbridge.settings import Settings
 from stockbridge.sync import runner
 from stockbridge.sync.handlers import JobHandlers, default_handlers
 from stockbridge.sync.schedules import schedule_channel_jobs
 from stockbridge.sync.sweeper import sweep_stale_jobs
+from stockbridge.sync.wakeups import PushWakeups, queue_overdue_pushes
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ class JobQueue:
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.handlers = handlers or default_handlers()
+        self.handlers = handlers or default_handlers(settings)
         self.in_process = settings.redis_url is None if in_process is None else in_process
         self.sqlite_path = sqlite_path or queue_file(settings.database_url)
         self.heartbeat_seconds = heartbeat_seconds
@@ -76,6 +78,11 @@ class JobQueue:
         self._lock = threading.Lock()
         self._consumer: _ThreadConsumer | None = None
         self._run_job: Any = None
+        # Stock and price changes committed on these sessions queue their pushes here.
+        self.push_wakeups = PushWakeups(
+            sessions, self, coalesce_seconds=settings.push_coalesce_seconds
+        )
+        self.push_wakeups.install()
 
     @property
     def huey(self) -> Huey:
@@ -99,6 +106,12 @@ class JobQueue:
         run_job = self._run_job_task()
         for job_id in job_ids:
             run_job(job_id)
+
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None:
+        """Wake-ups sent ``seconds`` from now (a consumer checks its schedule every second)."""
+        run_job = self._run_job_task()
+        for job_id in job_ids:
+            run_job.schedule(args=(job_id,), delay=seconds)
 
     def pending(self) -> int:
         """Messages waiting in the queue (for tests and status output)."""
@@ -134,6 +147,7 @@ class JobQueue:
         consumer.stop(graceful=True)
 
     def close(self) -> None:
+        self.push_wakeups.remove()
         self.stop_in_process()
         with self._lock:
             if self._huey is not None:
@@ -171,6 +185,9 @@ class JobQueue:
         def schedule() -> None:
             with transaction(self.sessions) as session:
                 schedule_channel_jobs(session, self, kinds=self.handlers.kinds())
+            if JobKind.INVENTORY in self.handlers.kinds():
+                with transaction(self.sessions) as session:
+                    queue_overdue_pushes(session, self)
 
         # Every minute, in every consumer: both are safe to run concurrently.
         huey.periodic_task(crontab(), name="sweep_stale_jobs")(sweep)
