@@ -51,6 +51,10 @@ def wake_after_commit(session: Session, waker: Waker, job_id: int) -> None:
 
 
 def _send_wakeups(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint was released (SQLAlchemy reports it as a commit too): the job rows
+        # are not committed yet, and a worker woken now would find no queued job.
+        return
     pending: list[tuple[Waker, int]] = session.info.pop(_PENDING_KEY, [])
     by_waker: dict[int, tuple[Waker, list[int]]] = {}
     for waker, job_id in pending:

@@ -124,7 +124,9 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
                 price_rule=settings.price_rule,
             )
             link = channels.read_link(ctx, channel)
-            total = session.scalar(select(func.count()).select_from(dirty_rows(channel_id)))
+            total = session.scalar(
+                select(func.count()).select_from(dirty_rows(channel_id).subquery())
+            )
         refreshed: list[TokenSet] = []
         adapter = channels.link_adapter(ctx, link, refreshed)
         capabilities = adapter.capabilities

@@ -129,6 +129,8 @@ class PushWakeups:
             event.remove(self._sessions, "after_rollback", self._after_rollback)
 
     def _after_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint released: the transaction itself has not committed yet
         channel_ids: set[int] = session.info.pop(DIRTY_CHANNELS, set())
         if not channel_ids:
             return
