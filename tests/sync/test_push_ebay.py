@@ -108,14 +108,15 @@ def test_a_burst_of_1000_changes_is_one_push_in_full_bulk_calls(
     skus = [f"SKU-{n:03d}" for n in range(100)]
     many = open_shop(sessions, channel_context(), ebay_link(shop, skus, 10),
                      dict.fromkeys(skus, 10), currency="GBP")  # fmt: skip
-    settings = queue_settings(database_url).model_copy(update={"push_coalesce_seconds": 3})
+    settings = queue_settings(database_url).model_copy(update={"push_coalesce_seconds": 1})
     queue = JobQueue(settings, sessions, default_handlers(many.ctx), sqlite_path=tmp_path / "q.db")
-    queue.start_in_process(periodic=False)
     try:
-        # 1,000 changes: every SKU counted 10 times, in 50 commits of 20 changes.
+        # 1,000 changes: every SKU counted 10 times, in 50 commits of 20 changes, all
+        # while the first push job is still queued (its consumer starts after them).
         for change in range(1000 // 20):
             round_, part = divmod(change, 5)
             many.count({sku: (round_ + n) % 9 for n, sku in enumerate(skus) if n % 5 == part})
+        queue.start_in_process(periodic=False)
         wanted = {sku: (9 + n) % 9 for n, sku in enumerate(skus)}
         wait_for(lambda: quantities(shop) == wanted, timeout=60)
         wait_for(lambda: all(job.status.finished for job in many.push_jobs()), timeout=30)
