@@ -46,6 +46,7 @@ from stockbridge.db.engine import make_engine, make_session_factory, transaction
 from stockbridge.db.migrate import upgrade
 from stockbridge.db.models import (
     Branch,
+    Condition,
     EcomListing,
     EcomListingChannel,
     JobKind,
@@ -159,7 +160,7 @@ def _shop(bench: Bench, skus: list[str]) -> tuple[int, int, dict[str, int]]:
             session.add(product)
             session.flush()
             version_id = inventory.ensure_version(
-                session, product_code_id=product.id, branch_id=branch.id
+                session, product_code_id=product.id, branch_id=branch.id, condition=Condition.NEW
             )
             inventory.receive(session, version_id, 10, actor=ACTOR)
             versions[sku] = version_id
