@@ -309,7 +309,7 @@ def calls() -> dict[str, Any]:
         "bulk_calls_batched": bulk,
         "goal": f"<= {GOAL_EBAY_CALLS} bulkUpdatePriceQuantity calls for {CALL_SKUS} SKUs",
         "goal_met": bulk <= GOAL_EBAY_CALLS,
-        "note": "getOffer calls are the adapter's per-SKU offer look-ups (a new adapter per job)",
+        "note": "getOffers calls are the adapter's per-SKU offer look-ups (a new adapter per job)",
     }
 
 
