@@ -42,6 +42,12 @@ class Settings(BaseSettings):
         le=100,
         description="Runs of a sync job (first try and retries) before it is a dead letter.",
     )
+    push_coalesce_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="How long a push waits for more changes to join it (0: at once).",
+    )
     encryption_key: str | None = Field(
         None,
         description="Comma-separated Fernet keys (newest first) for secrets at rest.",

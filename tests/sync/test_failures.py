@@ -6,7 +6,7 @@ runner is called directly, as a worker calls it, so each outcome can be read at 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import pytest
@@ -41,8 +41,8 @@ class DelayRecordingWaker(RecordingWaker):
         super().__init__()
         self.later: list[tuple[int, float]] = []
 
-    def wake_later(self, job_id: int, delay_seconds: float) -> None:
-        self.later.append((job_id, delay_seconds))
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None:
+        self.later.extend((job_id, seconds) for job_id in job_ids)
 
 
 def raising(error: Exception) -> Callable[[JobRun], None]:

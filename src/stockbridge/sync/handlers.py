@@ -18,6 +18,7 @@ from stockbridge.settings import Settings, get_settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.publish import publish_listings
+from stockbridge.sync.push import push_handler
 from stockbridge.vault import Vault
 
 Handler = Callable[[JobRun], Mapping[str, int] | None]
@@ -48,17 +49,20 @@ class JobHandlers:
         return frozenset(self._handlers)
 
 
-def default_handlers(settings: Settings | None = None) -> JobHandlers:
+def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHandlers:
     """The handlers every queue starts with; a new job kind adds its line here.
 
-    Handlers that call marketplaces open the channels' secrets with the encryption key
-    of ``settings`` (default: the process's settings).
+    Handlers that call marketplaces open the channels' secrets through ``channels``: a
+    ``ChannelContext``, or the settings to build one on the built-in provider registry
+    (default: the process's settings).
     """
-    settings = settings or get_settings()
-    channels = ChannelContext(
-        settings=settings, vault=Vault(settings.encryption_key), registry=registry
-    )
+    if not isinstance(channels, ChannelContext):
+        settings = channels or get_settings()
+        channels = ChannelContext(settings, Vault(settings.encryption_key), registry)
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
     handlers.add(JobKind.LISTINGS, partial(publish_listings, channels=channels))
+    push = push_handler(channels)
+    handlers.add(JobKind.INVENTORY, push)
+    handlers.add(JobKind.PRICES, push)
     return handlers

@@ -43,9 +43,9 @@ class Waker(Protocol):
 
 
 class DelayedWaker(Waker, Protocol):
-    """A waker that can also wake a worker for a job later (a retry after its backoff)."""
+    """A waker that can also wake workers later (a retry after its backoff, a coalesced push)."""
 
-    def wake_later(self, job_id: int, delay_seconds: float) -> None: ...
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None: ...
 
 
 class JobCancelled(Exception):
@@ -64,6 +64,10 @@ def wake_after_commit(session: Session, waker: Waker, job_id: int) -> None:
 
 
 def _send_wakeups(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint was released (SQLAlchemy reports it as a commit too): the job rows
+        # are not committed yet, and a worker woken now would find no queued job.
+        return
     pending: list[tuple[Waker, int]] = session.info.pop(_PENDING_KEY, [])
     by_waker: dict[int, tuple[Waker, list[int]]] = {}
     for waker, job_id in pending:

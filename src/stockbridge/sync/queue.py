@@ -26,12 +26,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.db.engine import transaction
+from stockbridge.db.models import JobKind
 from stockbridge.settings import Settings
 from stockbridge.sync import runner
 from stockbridge.sync.handlers import JobHandlers, default_handlers
 from stockbridge.sync.retry import RetryPolicy
 from stockbridge.sync.schedules import schedule_channel_jobs
 from stockbridge.sync.sweeper import sweep_stale_jobs
+from stockbridge.sync.wakeups import PushWakeups, queue_overdue_pushes
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,11 @@ class JobQueue:
         self._lock = threading.Lock()
         self._consumer: _ThreadConsumer | None = None
         self._run_job: Any = None
+        # Stock and price changes committed on these sessions queue their pushes here.
+        self.push_wakeups = PushWakeups(
+            sessions, self, coalesce_seconds=settings.push_coalesce_seconds
+        )
+        self.push_wakeups.install()
 
     @property
     def huey(self) -> Huey:
@@ -104,8 +111,11 @@ class JobQueue:
         for job_id in job_ids:
             run_job(job_id)
 
-    def wake_later(self, job_id: int, delay_seconds: float) -> None:
-        self._run_job_task().schedule(args=(job_id,), delay=max(delay_seconds, 0.0))
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None:
+        """Wake-ups sent ``seconds`` from now (a consumer checks its schedule every second)."""
+        run_job = self._run_job_task()
+        for job_id in job_ids:
+            run_job.schedule(args=(job_id,), delay=max(seconds, 0.0))
 
     def pending(self) -> int:
         """Messages waiting in the queue (for tests and status output)."""
@@ -141,6 +151,7 @@ class JobQueue:
         consumer.stop(graceful=True)
 
     def close(self) -> None:
+        self.push_wakeups.remove()
         self.stop_in_process()
         with self._lock:
             if self._huey is not None:
@@ -185,6 +196,9 @@ class JobQueue:
         def schedule() -> None:
             with transaction(self.sessions) as session:
                 schedule_channel_jobs(session, self, kinds=self.handlers.kinds())
+            if JobKind.INVENTORY in self.handlers.kinds():
+                with transaction(self.sessions) as session:
+                    queue_overdue_pushes(session, self)
 
         # Every minute, in every consumer: both are safe to run concurrently.
         huey.periodic_task(crontab(), name="sweep_stale_jobs")(sweep)

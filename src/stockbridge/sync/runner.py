@@ -134,7 +134,7 @@ def _after_failure(
             _record(session, job, ChannelLogStatus.FAILED, message)
     if outcome is Outcome.RETRY and job is not None:
         try:
-            waker.wake_later(run.job_id, delay)
+            waker.wake_later([run.job_id], delay)
         except Exception:
             # The row says when to retry; the sweeper re-sends the wake-up.
             logger.warning("could not schedule the retry of job %s", run.job_id, exc_info=True)
