@@ -40,6 +40,7 @@ from stockbridge.pos.schemas import ProductCodeUpdate
 from stockbridge.settings import Settings
 from stockbridge.sync import jobs, runner
 from stockbridge.sync.handlers import default_handlers
+from stockbridge.sync.retry import RetryPolicy
 from stockbridge.vault import Vault
 from tests.factories import make_branch, make_product, make_version
 
@@ -115,7 +116,8 @@ class Shop:
             with transaction(self.sessions) as session:
                 job = jobs.enqueue_job(session, NoWaker(), kind=kind, channel_id=self.channel_id)
                 job_id = job.id
-        runner.run_job(self.sessions, default_handlers(self.ctx), job_id)
+        handlers = default_handlers(self.ctx)
+        runner.run_job(self.sessions, handlers, job_id, waker=NoWaker(), policy=RetryPolicy())
         with self.sessions() as session:
             return jobs.get_job(session, job_id)
 
