@@ -12,9 +12,11 @@ from stockbridge.sandbox.ebay.sales import CancelOrder, cancel_order
 from stockbridge.sync import jobs
 from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.order_poll import OrderWindow, queue_backfill
+from stockbridge.sync.retry import RetryPolicy
 from stockbridge.sync.runner import run_job
 from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, clock, ebay, start_sandbox
 from tests.sync.ebay_shop import EbayShop, open_shop, stored
+from tests.sync.shops import NoWaker
 from tests.sync.test_jobs import RecordingWaker
 
 __all__ = ["clock", "ebay", "start_sandbox"]
@@ -32,7 +34,9 @@ def sandbox_now(shop: EbayShop) -> datetime:
 def backfill(sessions: sessionmaker[Session], shop: EbayShop, window: OrderWindow) -> SyncJob:
     with sessions.begin() as session:
         job_id = queue_backfill(session, RecordingWaker(), shop.channel_id, window).id
-    run_job(sessions, default_handlers(shop.settings), job_id)
+    run_job(
+        sessions, default_handlers(shop.settings), job_id, waker=NoWaker(), policy=RetryPolicy()
+    )
     with sessions() as session:
         return jobs.get_job(session, job_id)
 

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockbridge.db.models import EcomChannel, JobKind, JobStatus
 from stockbridge.sync import jobs
 from stockbridge.sync.handlers import default_handlers
+from stockbridge.sync.retry import RetryPolicy
 from stockbridge.sync.runner import run_job
 from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, clock, ebay, start_sandbox
 from tests.sync.ebay_shop import EbayShop, open_shop, stored
+from tests.sync.shops import NoWaker
 from tests.sync.test_jobs import RecordingWaker
 
 __all__ = ["clock", "ebay", "start_sandbox"]
@@ -29,7 +31,9 @@ def poll(sessions: sessionmaker[Session], shop: EbayShop) -> jobs.SyncJob:
         job_id = jobs.enqueue_job(
             session, RecordingWaker(), kind=JobKind.ORDERS, channel_id=shop.channel_id
         ).id
-    run_job(sessions, default_handlers(shop.settings), job_id)
+    run_job(
+        sessions, default_handlers(shop.settings), job_id, waker=NoWaker(), policy=RetryPolicy()
+    )
     with sessions() as session:
         return jobs.get_job(session, job_id)
 
@@ -96,7 +100,14 @@ def test_two_polls_racing_import_each_order_once(
             for _ in range(2)
         ]
     handlers = default_handlers(shop.settings)
-    racers = [threading.Thread(target=run_job, args=(sessions, handlers, i)) for i in job_ids]
+    racers = [
+        threading.Thread(
+            target=run_job,
+            args=(sessions, handlers, i),
+            kwargs={"waker": NoWaker(), "policy": RetryPolicy()},
+        )
+        for i in job_ids
+    ]
     for racer in racers:
         racer.start()
     for racer in racers:

@@ -39,7 +39,11 @@ _MARK_DIRTY = (
         dirty_at=func.coalesce(_PUBLICATIONS.c.dirty_at, bindparam("now")),
         updated_at=bindparam("now"),
     )
+    .returning(_PUBLICATIONS.c.channel_id)
 )
+#: ``session.info`` key: the channels whose publications this transaction marked dirty
+#: (read after commit by the sync engine to queue their pushes).
+DIRTY_CHANNELS = "stockbridge.dirty_channels"
 
 
 def mark_listings_dirty(session: Session, product_code_ids: Iterable[int]) -> int:
@@ -47,5 +51,6 @@ def mark_listings_dirty(session: Session, product_code_ids: Iterable[int]) -> in
     ids = sorted(set(product_code_ids))
     if not ids:
         return 0
-    result = session.execute(_MARK_DIRTY, {"product_code_ids": ids, "now": utcnow()})
-    return int(getattr(result, "rowcount", 0) or 0)
+    channel_ids = session.scalars(_MARK_DIRTY, {"product_code_ids": ids, "now": utcnow()}).all()
+    session.info.setdefault(DIRTY_CHANNELS, set()).update(channel_ids)
+    return len(channel_ids)

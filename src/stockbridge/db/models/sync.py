@@ -37,10 +37,15 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    DEAD = "dead"  # failed after using up its attempts: a dead letter, to replay
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def unsuccessful(self) -> bool:
+        return self in (JobStatus.FAILED, JobStatus.DEAD)
 
 
 class SyncJob(Base):
@@ -74,3 +79,9 @@ class SyncJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A queued job waiting to be retried is not run before this time.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A dead letter that was replayed: the fresh job that replaced it.
+    replayed_as_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sync_jobs.id", ondelete="SET NULL")
+    )
