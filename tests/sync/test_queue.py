@@ -13,6 +13,7 @@ from stockbridge.api.app import create_app
 from stockbridge.db.models import ChannelLogStatus, EcomChannelLog, JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.errors import ChannelError, ChannelErrorCategory
+from stockbridge.settings import Settings
 from stockbridge.sync import jobs
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.handlers import JobHandlers, default_handlers
@@ -79,7 +80,7 @@ def test_a_handler_that_raises_fails_its_job_with_the_error(
 def test_a_kind_without_a_handler_fails_with_a_message_saying_so(
     sessions: sessionmaker[Session], make_queue: MakeQueue
 ) -> None:
-    queue = make_queue(handlers=default_handlers())
+    queue = make_queue(handlers=default_handlers(Settings()))
     queue.start_in_process(periodic=False)
     with sessions.begin() as session:
         job_id = jobs.enqueue_job(session, queue, kind=JobKind.RETURNS).id

@@ -35,7 +35,12 @@ def status(
     ] = False,
 ) -> None:
     """A job's kind, channel, status, progress, counts and error; exit 1 if it failed."""
-    settings = get_settings()
+    show_job(get_settings(), job_id, follow=follow)
+
+
+def show_job(settings: Settings, job_id: int, *, follow: bool) -> None:
+    """Print a job (and with ``follow`` a live progress bar until it ends); exit 1 if it
+    failed. ``stockbridge orders import`` follows the job it queued with it."""
     console = Console()
     job = _read(settings, job_id)
     if follow and not job.status.finished:

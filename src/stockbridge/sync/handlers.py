@@ -17,6 +17,7 @@ from stockbridge.db.models import JobKind
 from stockbridge.settings import Settings, get_settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.order_poll import OrderPoll
 from stockbridge.sync.publish import publish_listings
 from stockbridge.sync.push import push_handler
 from stockbridge.vault import Vault
@@ -61,6 +62,7 @@ def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHa
         channels = ChannelContext(settings, Vault(settings.encryption_key), registry)
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
+    handlers.add(JobKind.ORDERS, OrderPoll(channels))
     handlers.add(JobKind.LISTINGS, partial(publish_listings, channels=channels))
     push = push_handler(channels)
     handlers.add(JobKind.INVENTORY, push)

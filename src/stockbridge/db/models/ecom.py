@@ -186,6 +186,9 @@ class EcomChannel(Timestamped, Base):
     safety_buffer: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     max_listed_qty: Mapped[int | None] = mapped_column(Integer)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the periodic order poll goes on from: the adapter's cursor after the last
+    # page committed (sync/order_poll.py).
+    orders_cursor: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockbridge.db.models.base import Base
@@ -71,6 +71,8 @@ class SyncJob(Base):
     progress_done: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     progress_total: Mapped[int | None] = mapped_column(BigInteger)
     counts: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=json_default_dict)
+    # How far a resumable job got (an adapter cursor): a re-run after a crash goes on from it.
+    cursor: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
