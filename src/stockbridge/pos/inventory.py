@@ -13,6 +13,12 @@ Every operation here, inside the caller's transaction:
 The ``CHECK (0 <= qty_reserved <= qty_on_hand)`` constraint backs these checks up.
 The caller owns the transaction: nothing here commits.
 
+On PostgreSQL an operation on one version whose check is exactly that constraint
+(reserve, release, ship, write off, receive, restock) does all three steps in one
+statement (``stock_sql.MOVE_ONE``): its ``UPDATE`` takes the row lock and applies only if
+the result keeps the constraint. Only when it changes nothing does the operation take the
+steps above one by one, so that a refusal reports the figures read under the lock.
+
 Allocation rule (``allocate``): among the versions of the product code in the requested
 condition, in the branches the channel sells from, take the first branch in preference
 order whose available quantity covers the whole line; if none does, the branch with the
