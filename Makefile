@@ -44,6 +44,7 @@ bench: install
 	@scripts/services.sh
 	$(BIN)/python -m bench.inventory
 	$(BIN)/python -m bench.adapters
+	$(BIN)/python -m bench.sync
 
 migrate: install
 	$(BIN)/stockbridge db upgrade

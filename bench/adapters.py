@@ -4,13 +4,15 @@ Runs each marketplace's measurement (``bench/adapters_<name>.py``: batched throu
 adapter's ``set_quantities`` versus one call per SKU, in the same run, against that
 marketplace's sandbox over HTTP) and writes ``bench/results/adapters.json``.
 
-    .venv/bin/python -m bench.adapters
+    .venv/bin/python -m bench.adapters            # every marketplace
+    .venv/bin/python -m bench.adapters shopify    # one; the others' figures are kept
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +27,15 @@ MEASUREMENTS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-def main() -> None:
-    results = {name: measure() for name, measure in MEASUREMENTS.items()}
+def main(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(MEASUREMENTS))
+    if unknown:
+        sys.exit(f"unknown marketplace {unknown[0]!r}; choose from {', '.join(MEASUREMENTS)}")
+    kept: dict[str, Any] = {}
+    if names and OUTPUT.exists():
+        kept = json.loads(OUTPUT.read_text(encoding="utf-8")).get("results", {})
+    chosen = names or list(MEASUREMENTS)
+    results = {**kept, **{name: MEASUREMENTS[name]() for name in chosen}}
     report = {
         "benchmark": "set quantities for 1,000 SKUs: batched vs one call per SKU",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -35,10 +44,11 @@ def main() -> None:
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    for name, figures in results.items():
+    for name in chosen:
+        figures = results[name]
         print(f"{name}: {json.dumps(figures)}")
     print(f"written to {OUTPUT}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

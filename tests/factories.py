@@ -90,3 +90,15 @@ def make_publication(session: Session, product: ProductCode) -> EcomListingChann
     session.add(publication)
     session.flush()
     return publication
+
+
+def make_channel(
+    session: Session, *, status: ChannelStatus = ChannelStatus.ACTIVE, provider: str = "ebay"
+) -> EcomChannel:
+    """A channel row (no credentials: for tests that never reach a marketplace)."""
+    channel = EcomChannel(
+        name=f"Channel {next(_counter)}", provider=provider, status=status, currency="EUR"
+    )
+    session.add(channel)
+    session.flush()
+    return channel

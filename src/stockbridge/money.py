@@ -1,12 +1,14 @@
 """Money as integer minor units: parsing decimal strings by the currency's exponent.
 
 No float is ever involved: amounts are parsed with ``Decimal`` and must have no more
-decimal places than the currency allows.
+decimal places than the currency allows. Whatever the text, a bad amount (garbage, NaN,
+an exponent past what ``Decimal`` holds, more minor units than a 64-bit column stores)
+is :class:`~stockbridge.errors.InvalidInput`, never a ``decimal`` exception.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, Inexact, Overflow, Rounded, Underflow, localcontext
 
 from stockbridge.errors import InvalidInput
 
@@ -17,6 +19,9 @@ _EXPONENTS = {
     "RWF": 0, "TND": 3, "UGX": 0, "UYI": 0, "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0,
     "XOF": 0, "XPF": 0,
 }  # fmt: skip
+
+#: The largest amount in minor units: what a signed 64-bit integer column holds.
+MAX_MINOR_UNITS = 2**63 - 1
 
 
 def currency_exponent(currency: str) -> int:
@@ -34,17 +39,33 @@ def to_minor_units(amount: str | Decimal | int, currency: str) -> int:
     """``"12.50", "EUR"`` -> ``1250``; ``"1500", "JPY"`` -> ``1500``; rejects extra places."""
     if isinstance(amount, float):
         raise InvalidInput("amounts must not be floats")
+    exponent = currency_exponent(currency)
     try:
         value = Decimal(str(amount).strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{amount!r} is not a decimal amount") from None
+    except DecimalException:
+        raise InvalidInput(f"{_shown(repr(amount))} is not a decimal amount") from None
     if not value.is_finite():
-        raise InvalidInput(f"{amount!r} is not a decimal amount")
-    exponent = currency_exponent(currency)
-    scaled = value.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
-        raise InvalidInput(f"{amount} has more than {exponent} decimal places for {currency}")
+        raise InvalidInput(f"{_shown(repr(amount))} is not a decimal amount")
+    try:
+        with localcontext() as exact:
+            # Scaling must never round: a lost digit would be a changed amount.
+            exact.traps.update(dict.fromkeys((Inexact, Rounded, Overflow, Underflow), True))
+            scaled = value.scaleb(exponent)
+            whole = scaled == scaled.to_integral_value()
+    except DecimalException:  # more digits, or an exponent, than Decimal scales exactly
+        raise InvalidInput(f"{_shown(repr(amount))} is out of range for an amount") from None
+    if not whole:
+        raise InvalidInput(
+            f"{_shown(str(amount))} has more than {exponent} decimal places for {currency}"
+        )
+    if abs(scaled) > MAX_MINOR_UNITS:
+        raise InvalidInput(f"{_shown(repr(amount))} is out of range for an amount")
     return int(scaled)
+
+
+def _shown(text: str) -> str:
+    """An amount's text for an error message, cut short: a message never carries a megabyte."""
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def format_minor_units(cents: int, currency: str) -> str:

@@ -36,6 +36,18 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.:-]+$",
         description="Name of the job queue (Redis key prefix): one per shop sharing a Redis.",
     )
+    sync_max_attempts: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Runs of a sync job (first try and retries) before it is a dead letter.",
+    )
+    push_coalesce_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="How long a push waits for more changes to join it (0: at once).",
+    )
     encryption_key: str | None = Field(
         None,
         description="Comma-separated Fernet keys (newest first) for secrets at rest.",

@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stockbridge.errors import InvalidInput
-from stockbridge.money import currency_exponent, format_minor_units, to_minor_units
+from stockbridge.money import (
+    MAX_MINOR_UNITS,
+    currency_exponent,
+    format_minor_units,
+    to_minor_units,
+)
 
 CURRENCIES = st.sampled_from(["EUR", "USD", "GBP", "JPY", "KWD", "BHD", "CLP", "CHF"])
 
@@ -54,3 +59,30 @@ def test_malformed_amounts_are_refused(bad: str) -> None:
 def test_floats_are_refused() -> None:
     with pytest.raises(InvalidInput):
         to_minor_units(0.1, "EUR")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "huge",
+    [
+        "1E+999999999",  # past what Decimal scales: Overflow inside
+        "1e-999999999",  # Underflow inside: must not quietly become 0
+        "9" * 5000,  # more digits than Decimal's precision: rounding inside
+        "12345678901234567890123456789.12",
+        "1E+18",  # fits Decimal, not a 64-bit column of cents
+    ],
+)
+def test_out_of_range_amounts_are_invalid_input_not_decimal_errors(huge: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        to_minor_units(huge, "EUR")
+
+    assert len(refused.value.detail) < 100
+
+
+@given(st.text(max_size=40))
+def test_any_text_parses_or_is_invalid_input(text: str) -> None:
+    try:
+        cents = to_minor_units(text, "EUR")
+    except InvalidInput:
+        return
+    assert abs(cents) <= MAX_MINOR_UNITS
+    assert to_minor_units(format_minor_units(cents, "EUR"), "EUR") == cents

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.api.app import create_app
-from stockbridge.db.models import JobKind, JobStatus, SyncJob
+from stockbridge.db.models import ChannelLogStatus, EcomChannelLog, JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
+from stockbridge.errors import ChannelError, ChannelErrorCategory
+from stockbridge.settings import Settings
 from stockbridge.sync import jobs
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.handlers import JobHandlers, default_handlers
+from stockbridge.sync.retry import RetryPolicy
+from tests.factories import make_channel
 from tests.sync.conftest import MakeQueue, wait_for
+from tests.sync.test_worker import REDIS_URL, forget_redis_queue
 
 
 def _status(sessions: sessionmaker[Session], job_id: int) -> SyncJob | None:
@@ -73,7 +80,7 @@ def test_a_handler_that_raises_fails_its_job_with_the_error(
 def test_a_kind_without_a_handler_fails_with_a_message_saying_so(
     sessions: sessionmaker[Session], make_queue: MakeQueue
 ) -> None:
-    queue = make_queue(handlers=default_handlers())
+    queue = make_queue(handlers=default_handlers(Settings()))
     queue.start_in_process(periodic=False)
     with sessions.begin() as session:
         job_id = jobs.enqueue_job(session, queue, kind=JobKind.RETURNS).id
@@ -123,3 +130,52 @@ def test_the_served_app_runs_the_consumer_while_it_is_up(
             job_id = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
         job = wait_for(lambda: _status(sessions, job_id))
     assert job.status is JobStatus.SUCCEEDED
+
+
+@pytest.mark.parametrize("storage", ["sqlite", "redis"])
+def test_a_transient_failure_is_retried_by_a_delayed_message_until_it_succeeds(
+    sessions: sessionmaker[Session],
+    make_queue: MakeQueue,
+    storage: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    handlers = JobHandlers()
+    attempts: list[int] = []
+
+    @handlers.register(JobKind.INVENTORY)
+    def flaky(run: JobRun) -> dict[str, int]:
+        attempts.append(run.attempt)
+        if run.attempt < 3:
+            raise ChannelError("503 from the marketplace", category=ChannelErrorCategory.TRANSIENT)
+        return {"pushed": 4}
+
+    queue = make_queue(
+        handlers=handlers,
+        redis_url=REDIS_URL if storage == "redis" else None,
+        in_process=storage == "sqlite",
+        retry_policy=RetryPolicy(max_attempts=5, base_seconds=0.2, cap_seconds=0.5),
+    )
+    if storage == "redis":
+        request.addfinalizer(lambda: forget_redis_queue(queue))
+    queue.start_in_process(periodic=False)
+    with sessions.begin() as session:
+        job_id = jobs.enqueue_job(
+            session, queue, kind=JobKind.INVENTORY, channel_id=make_channel(session).id
+        ).id
+
+    job = wait_for(lambda: _status(sessions, job_id))
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert attempts == [1, 2, 3]
+    assert (job.attempts, job.counts) == (3, {"pushed": 4})
+    with sessions() as session:
+        statuses = session.scalars(
+            select(EcomChannelLog.status)
+            .where(EcomChannelLog.job_id == job_id)
+            .order_by(EcomChannelLog.id)
+        ).all()
+    assert statuses == [
+        ChannelLogStatus.RETRYING,
+        ChannelLogStatus.RETRYING,
+        ChannelLogStatus.SUCCESS,
+    ]

@@ -6,13 +6,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.db.models import JobKind, JobStatus, SyncJob
+from stockbridge.db.models import ChannelLogStatus, EcomChannelLog, JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.sync import jobs
-from stockbridge.sync.sweeper import MAX_ATTEMPTS, STALE_HEARTBEAT, sweep_stale_jobs
+from stockbridge.sync.retry import DEFAULT_MAX_ATTEMPTS as MAX_ATTEMPTS
+from stockbridge.sync.sweeper import STALE_HEARTBEAT, sweep_stale_jobs
+from tests.factories import make_channel
 from tests.sync.conftest import MakeQueue, wait_for
 from tests.sync.test_jobs import RecordingWaker
 
@@ -70,7 +72,7 @@ def test_a_requeued_crashed_run_is_run_again_by_a_consumer(
     assert job.attempts == 2
 
 
-def test_a_job_that_keeps_crashing_its_worker_is_given_up(
+def test_a_job_that_keeps_crashing_its_worker_becomes_a_dead_letter(
     sessions: sessionmaker[Session],
 ) -> None:
     job_id = _crashed_run(sessions, attempts=MAX_ATTEMPTS)
@@ -81,7 +83,7 @@ def test_a_job_that_keeps_crashing_its_worker_is_given_up(
     assert waker.woken == []
     with sessions() as session:
         job = jobs.get_job(session, job_id)
-        assert job.status is JobStatus.FAILED
+        assert job.status is JobStatus.DEAD
         assert "given up" in (job.error or "")
 
 
@@ -135,3 +137,33 @@ def test_two_sweepers_racing_requeue_a_crashed_run_once(
     assert second_outcome == [[]]
     assert first_waker.woken == [job_id]
     assert second_waker.woken == []
+
+
+def test_a_crashed_run_on_a_channel_is_logged_retrying_then_dead(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        channel_id = make_channel(session).id
+        job_id = jobs.enqueue_job(
+            session, RecordingWaker(), kind=JobKind.INVENTORY, channel_id=channel_id
+        ).id
+    stale = utcnow() - STALE_HEARTBEAT - timedelta(minutes=5)
+    statuses = []
+    for _ in range(MAX_ATTEMPTS):
+        with sessions.begin() as session:
+            assert jobs.start_job(session, job_id) is not None
+            session.execute(update(SyncJob).where(SyncJob.id == job_id).values(heartbeat_at=stale))
+        with sessions.begin() as session:
+            sweep_stale_jobs(session, RecordingWaker())
+            statuses = list(
+                session.scalars(
+                    select(EcomChannelLog.status)
+                    .where(EcomChannelLog.job_id == job_id)
+                    .order_by(EcomChannelLog.id)
+                )
+            )
+    assert statuses == [ChannelLogStatus.RETRYING] * (MAX_ATTEMPTS - 1) + [ChannelLogStatus.DEAD]
+    with sessions() as session:
+        job = jobs.get_job(session, job_id)
+        assert (job.status, job.attempts) == (JobStatus.DEAD, MAX_ATTEMPTS)
+        assert f"given up after {MAX_ATTEMPTS} attempts" in (job.error or "")

@@ -26,6 +26,11 @@ def redis_queue(make_queue: MakeQueue) -> Iterator[JobQueue]:
     redis.Redis.from_url(REDIS_URL).ping()
     queue = make_queue(redis_url=REDIS_URL)
     yield queue
+    forget_redis_queue(queue)
+
+
+def forget_redis_queue(queue: JobQueue) -> None:
+    """Delete the Redis keys of a test's queue."""
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"huey.*{queue.settings.queue_name}*"):
         client.delete(key)

@@ -25,6 +25,8 @@ from stockbridge.settings import Settings
 from stockbridge.sync import runner
 from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.queue import JobQueue
+from stockbridge.sync.retry import RetryPolicy
+from tests.sync.shops import NoWaker
 
 SECRET = ShopifySandboxConfig().client_secret
 
@@ -63,7 +65,10 @@ class Stockbridge:
             queued = [row[0] for row in ids]
         handlers = default_handlers(self.settings)
         for job_id in queued:
-            runner.run_job(self.sessions, handlers, job_id, heartbeat_seconds=60)
+            runner.run_job(
+                self.sessions, handlers, job_id, waker=NoWaker(), policy=RetryPolicy(),
+                heartbeat_seconds=60,
+            )  # fmt: skip
         return len(queued)
 
 

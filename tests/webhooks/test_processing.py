@@ -107,14 +107,14 @@ def test_an_inventory_update_marks_the_matching_publication_dirty(
 def test_an_order_topic_re_fetches_the_order_and_records_why_it_failed(
     stockbridge: Stockbridge,
 ) -> None:
-    # The Shopify adapter's get_order is not written yet in this branch: the delivery is
-    # kept, marked failed with the reason, and can be replayed once it is.
+    # The order is read again from the shop, which has no order 42: the delivery is kept,
+    # marked failed with the shop's answer, and can be replayed.
     delivered(stockbridge, "orders/create", {"id": 42}, "o-42")
 
     log = log_of(stockbridge, "o-42")
     assert log.status is WebhookStatus.FAILED
     assert log.error_message
-    assert "order import" in log.error_message
+    assert "has no order gid://shopify/Order/42" in log.error_message
 
 
 def test_a_customer_redact_erases_orders_and_payloads_and_a_replay_brings_nothing_back(

@@ -18,6 +18,7 @@ from stockbridge.cli.channels import channels_app
 from stockbridge.cli.db import db_app
 from stockbridge.cli.imports import import_app
 from stockbridge.cli.keys import keys_app
+from stockbridge.cli.orders import orders_app
 from stockbridge.cli.sandbox import sandbox_app
 from stockbridge.cli.server import demo, serve, worker
 from stockbridge.cli.stock import stock_app
@@ -41,6 +42,7 @@ app.add_typer(stock_app, name="stock")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(channels_app, name="channels")
 app.add_typer(sync_app, name="sync")
+app.add_typer(orders_app, name="orders")
 app.command()(serve)
 app.command()(worker)
 app.command()(demo)

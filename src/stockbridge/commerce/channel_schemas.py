@@ -84,6 +84,13 @@ class ChannelSettings(BaseModel):
     price_rule: PriceRule = Field(default_factory=PriceRule)
     sync: SyncIntervals = Field(default_factory=SyncIntervals)
     conflicts: ConflictPolicies = Field(default_factory=ConflictPolicies)
+    marketplace: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The marketplace's own listing settings, handed to its adapter: on "
+        "eBay `marketplace_id`, `merchant_location_key`, `category_id`, `policies` "
+        '(e.g. {"fulfillment": "...", "payment": "...", "return": "..."}); on Shopify '
+        "`location_id`.",
+    )
 
     @model_validator(mode="after")
     def _branches_once(self) -> ChannelSettings:
@@ -94,5 +101,7 @@ class ChannelSettings(BaseModel):
     def stored_config(self) -> dict[str, Any]:
         """The part kept in ``ecom_channels.config``."""
         return self.model_dump(
-            mode="json", include={"price_rule", "sync", "conflicts"}, exclude_none=True
+            mode="json",
+            include={"price_rule", "sync", "conflicts", "marketplace"},
+            exclude_none=True,
         )

@@ -209,6 +209,8 @@ class ChannelLink:
     base_url: str | None
     credentials: Mapping[str, Any]
     tokens: TokenSet | None
+    #: The channel's marketplace settings (``ChannelSettings.marketplace``).
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_link(ctx: ChannelContext, channel: EcomChannel) -> ChannelLink:
@@ -219,6 +221,7 @@ def read_link(ctx: ChannelContext, channel: EcomChannel) -> ChannelLink:
         base_url=channel.config.get("base_url"),
         credentials=opened.get("credentials", {}),
         tokens=_tokens_from(opened.get("tokens")),
+        settings=channel.config.get("settings", {}).get("marketplace", {}),
     )
 
 
@@ -232,7 +235,7 @@ def link_adapter(
         base_url=link.base_url or "",
         credentials={**ctx.app_credentials(link.provider), **link.credentials},
         tokens=link.tokens,
-        settings={"redis_url": ctx.settings.redis_url},
+        settings={**link.settings, "redis_url": ctx.settings.redis_url},
         save_tokens=refreshed.append if refreshed is not None else None,
     )
     return provider.connect(connection)
@@ -282,6 +285,7 @@ def new_link(ctx: ChannelContext, provider_key: str, draft: ChannelDraft) -> Cha
         base_url=draft.base_url,
         credentials=credentials,
         tokens=_initial_tokens(credentials),
+        settings=draft.settings.marketplace if draft.settings is not None else {},
     )
 
 
@@ -340,10 +344,13 @@ def updated_link(ctx: ChannelContext, channel: EcomChannel, draft: ChannelDraft)
     link = read_link(ctx, channel)
     base_url = draft.base_url if "base_url" in draft.fields_set else link.base_url
     if "credentials" not in draft.fields_set or draft.credentials is None:
-        return ChannelLink(link.channel_id, link.provider, base_url, link.credentials, link.tokens)
-    credentials = dict(draft.credentials)
-    tokens = _initial_tokens(credentials) or link.tokens
-    return ChannelLink(link.channel_id, link.provider, base_url, credentials, tokens)
+        credentials: Mapping[str, Any] = link.credentials
+        tokens = link.tokens
+    else:
+        credentials = dict(draft.credentials)
+        tokens = _initial_tokens(credentials) or link.tokens
+    settings = draft.settings.marketplace if draft.settings is not None else link.settings
+    return ChannelLink(link.channel_id, link.provider, base_url, credentials, tokens, settings)
 
 
 def update_channel(
@@ -424,6 +431,18 @@ def record_check(
         if error.category is ChannelErrorCategory.AUTH_FAILED
         else ChannelStatus.ERROR
     )
+
+
+def require_reconnect(session: Session, channel_id: int, error: ChannelError) -> None:
+    """A job found the channel's credentials refused: it waits for the owner to reconnect.
+
+    Reconnecting (the OAuth callback, new credentials, a passing connection test) makes
+    it active again."""
+    channel = session.get(EcomChannel, channel_id)
+    if channel is None or channel.deleted_at is not None:
+        return
+    channel.status = ChannelStatus.AUTH_REQUIRED
+    channel.last_error = f"{error.category}: {error.detail}"
 
 
 def check_outcome(check: ConnectionCheck) -> ConnectionInfo:

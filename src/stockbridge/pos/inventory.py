@@ -13,6 +13,12 @@ Every operation here, inside the caller's transaction:
 The ``CHECK (0 <= qty_reserved <= qty_on_hand)`` constraint backs these checks up.
 The caller owns the transaction: nothing here commits.
 
+On PostgreSQL an operation on one version whose check is exactly that constraint
+(reserve, release, ship, write off, receive, restock) does all three steps in one
+statement (``stock_sql.MOVE_ONE``): its ``UPDATE`` takes the row lock and applies only if
+the result keeps the constraint. Only when it changes nothing does the operation take the
+steps above one by one, so that a refusal reports the figures read under the lock.
+
 Allocation rule (``allocate``): among the versions of the product code in the requested
 condition, in the branches the channel sells from, take the first branch in preference
 order whose available quantity covers the whole line; if none does, the branch with the
@@ -23,11 +29,11 @@ it has; otherwise ``InsufficientStock`` reports the best single-branch availabil
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,7 +43,6 @@ from stockbridge.db.models import (
     LedgerReason,
     ProductCode,
     ProductCodeVersion,
-    StockLedgerEntry,
 )
 from stockbridge.db.types import utcnow
 from stockbridge.db.upsert import insert_unless_present
@@ -47,7 +52,8 @@ from stockbridge.errors import (
     InvalidStockOperation,
     NotFound,
 )
-from stockbridge.pos.outbox import mark_listings_dirty
+from stockbridge.pos import stock_sql
+from stockbridge.pos.outbox import mark_listings_dirty, note_dirty_channels
 
 
 @dataclass(frozen=True)
@@ -76,29 +82,6 @@ class SaleLine:
     quantity: int
 
 
-# Statements of the hot path are built once: constructing SQL expressions on every call
-# costs more CPU than running them.
-_LOCK_VERSIONS = (
-    select(ProductCodeVersion)
-    .where(ProductCodeVersion.id.in_(bindparam("ids", expanding=True)))
-    .order_by(ProductCodeVersion.id)
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-_VERSIONS = cast(Table, ProductCodeVersion.__table__)
-_APPLY_MOVEMENT = (
-    update(_VERSIONS)
-    .where(_VERSIONS.c.id == bindparam("version_id"))
-    .values(
-        qty_on_hand=_VERSIONS.c.qty_on_hand + bindparam("on_hand"),
-        qty_reserved=_VERSIONS.c.qty_reserved + bindparam("reserved"),
-        updated_at=bindparam("now"),
-    )
-    .returning(_VERSIONS.c.qty_on_hand, _VERSIONS.c.qty_reserved)
-)
-_WRITE_LEDGER = insert(cast(Table, StockLedgerEntry.__table__))
-
-
 def _positive(quantity: int, what: str = "quantity") -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"{what} must be a positive whole number, got {quantity!r}")
@@ -106,7 +89,7 @@ def _positive(quantity: int, what: str = "quantity") -> None:
 
 def _lock(session: Session, version_ids: Sequence[int]) -> dict[int, ProductCodeVersion]:
     ids = sorted(set(version_ids))
-    rows = session.scalars(_LOCK_VERSIONS, {"ids": ids}).all()
+    rows = session.scalars(stock_sql.LOCK_VERSIONS, {"ids": ids}).all()
     found = {row.id: row for row in rows}
     missing = [version_id for version_id in ids if version_id not in found]
     if missing:
@@ -118,40 +101,78 @@ def _lock_one(session: Session, version_id: int) -> ProductCodeVersion:
     return _lock(session, [version_id])[version_id]
 
 
-def _move(
-    session: Session,
-    version: ProductCodeVersion,
-    *,
-    on_hand: int,
-    reserved: int,
-    reason: LedgerReason,
-    actor: str,
-    reference: Reference | None,
-    note: str | None = None,
-) -> None:
+@dataclass(frozen=True)
+class _Movement:
+    """One change of one version's quantities, and what its ledger row says about it."""
+
+    on_hand: int
+    reserved: int
+    reason: LedgerReason
+    actor: str
+    reference: Reference | None = None
+    note: str | None = None
+
+    def parameters(self, version_id: int) -> dict[str, object]:
+        """Parameters of ``stock_sql.MOVE_ONE``; the ledger's, with ``version_id`` and ``now``."""
+        return {
+            "version_id": version_id,
+            "on_hand": self.on_hand,
+            "reserved": self.reserved,
+            "reason": self.reason,
+            "reference_type": self.reference.type if self.reference else None,
+            "reference_id": self.reference.id if self.reference else None,
+            "note": self.note,
+            "actor": self.actor,
+            "now": utcnow(),
+        }
+
+
+def _move(session: Session, version: ProductCodeVersion, movement: _Movement) -> None:
     """Apply one checked movement to a locked version and write its ledger row."""
-    now = utcnow()
-    new_on_hand, new_reserved = session.execute(
-        _APPLY_MOVEMENT,
-        {"version_id": version.id, "on_hand": on_hand, "reserved": reserved, "now": now},
-    ).one()
+    values = movement.parameters(version.id)
+    new_on_hand, new_reserved = session.execute(stock_sql.APPLY_MOVEMENT, values).one()
     set_committed_value(version, "qty_on_hand", new_on_hand)
     set_committed_value(version, "qty_reserved", new_reserved)
-    set_committed_value(version, "updated_at", now)
+    set_committed_value(version, "updated_at", values["now"])
     session.execute(
-        _WRITE_LEDGER,
+        stock_sql.WRITE_LEDGER,
         {
             "version_id": version.id,
-            "delta_on_hand": on_hand,
-            "delta_reserved": reserved,
-            "reason": reason,
-            "reference_type": reference.type if reference else None,
-            "reference_id": reference.id if reference else None,
-            "note": note,
-            "actor": actor,
-            "created_at": now,
+            "delta_on_hand": movement.on_hand,
+            "delta_reserved": movement.reserved,
+            "reason": movement.reason,
+            "reference_type": values["reference_type"],
+            "reference_id": values["reference_id"],
+            "note": movement.note,
+            "actor": movement.actor,
+            "created_at": values["now"],
         },
     )
+
+
+def _move_one(
+    session: Session,
+    version_id: int,
+    movement: _Movement,
+    check: Callable[[ProductCodeVersion], None],
+) -> ProductCodeVersion:
+    """Lock, check and move one version, write its ledger row and mark its listings dirty.
+
+    ``check`` must pass exactly when the movement keeps ``0 <= reserved <= on_hand``: on
+    PostgreSQL the movement is first tried as one guarded statement
+    (``stock_sql.MOVE_ONE``); only when that changes nothing (a missing version, too little
+    stock) does the locking path run, to raise the error ``check`` or ``_lock`` gives.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(stock_sql.MOVE_ONE, movement.parameters(version_id)).first()
+        if row is not None:
+            note_dirty_channels(session, row[1] or ())
+            return cast(ProductCodeVersion, row[0])
+    version = _lock_one(session, version_id)
+    check(version)
+    _move(session, version, movement)
+    _finish(session, [version])
+    return version
 
 
 def _finish(session: Session, versions: Sequence[ProductCodeVersion]) -> None:
@@ -241,19 +262,8 @@ def _add_on_hand(
     reference: Reference | None,
     note: str | None,
 ) -> ProductCodeVersion:
-    version = _lock_one(session, version_id)
-    _move(
-        session,
-        version,
-        on_hand=quantity,
-        reserved=0,
-        reason=reason,
-        actor=actor,
-        reference=reference,
-        note=note,
-    )
-    _finish(session, [version])
-    return version
+    movement = _Movement(quantity, 0, reason, actor, reference, note)
+    return _move_one(session, version_id, movement, check=lambda _version: None)
 
 
 def receive_into(
@@ -293,14 +303,7 @@ def adjust_to_count(
     delta = counted - version.qty_on_hand
     if delta != 0:
         _move(
-            session,
-            version,
-            on_hand=delta,
-            reserved=0,
-            reason=LedgerReason.ADJUST,
-            actor=actor,
-            reference=None,
-            note=reason.strip(),
+            session, version, _Movement(delta, 0, LedgerReason.ADJUST, actor, note=reason.strip())
         )
         _finish(session, [version])
     return version
@@ -320,15 +323,8 @@ def sell(
     for version_id, quantity in totals.items():
         _require_available(versions[version_id], quantity, "sell")
     for version_id, quantity in sorted(totals.items()):
-        _move(
-            session,
-            versions[version_id],
-            on_hand=-quantity,
-            reserved=0,
-            reason=LedgerReason.SALE,
-            actor=actor,
-            reference=reference,
-        )
+        movement = _Movement(-quantity, 0, LedgerReason.SALE, actor, reference)
+        _move(session, versions[version_id], movement)
     _finish(session, list(versions.values()))
     return [versions[version_id] for version_id in sorted(totals)]
 
@@ -338,19 +334,10 @@ def reserve(
 ) -> ProductCodeVersion:
     """Hold available stock of one version for an order."""
     _positive(quantity)
-    version = _lock_one(session, version_id)
-    _require_available(version, quantity, "reserve")
-    _move(
-        session,
-        version,
-        on_hand=0,
-        reserved=quantity,
-        reason=LedgerReason.RESERVE,
-        actor=actor,
-        reference=reference,
+    movement = _Movement(0, quantity, LedgerReason.RESERVE, actor, reference)
+    return _move_one(
+        session, version_id, movement, lambda v: _require_available(v, quantity, "reserve")
     )
-    _finish(session, [version])
-    return version
 
 
 def allocate(
@@ -396,16 +383,7 @@ def allocate(
             )
         chosen = best
     take = min(quantity, chosen.qty_available)
-    _move(
-        session,
-        chosen,
-        on_hand=0,
-        reserved=take,
-        reason=LedgerReason.RESERVE,
-        actor=actor,
-        reference=reference,
-        note="allocated",
-    )
+    _move(session, chosen, _Movement(0, take, LedgerReason.RESERVE, actor, reference, "allocated"))
     _finish(session, [chosen])
     return Allocation(chosen.id, chosen.branch_id, take, quantity)
 
@@ -415,19 +393,10 @@ def release(
 ) -> ProductCodeVersion:
     """Give reserved stock back to available (an order line cancelled)."""
     _positive(quantity)
-    version = _lock_one(session, version_id)
-    _require_reserved(version, quantity, "release")
-    _move(
-        session,
-        version,
-        on_hand=0,
-        reserved=-quantity,
-        reason=LedgerReason.RELEASE,
-        actor=actor,
-        reference=reference,
+    movement = _Movement(0, -quantity, LedgerReason.RELEASE, actor, reference)
+    return _move_one(
+        session, version_id, movement, lambda v: _require_reserved(v, quantity, "release")
     )
-    _finish(session, [version])
-    return version
 
 
 def ship(
@@ -435,19 +404,10 @@ def ship(
 ) -> ProductCodeVersion:
     """Reserved stock leaves the building: on hand and reserved both drop."""
     _positive(quantity)
-    version = _lock_one(session, version_id)
-    _require_reserved(version, quantity, "ship")
-    _move(
-        session,
-        version,
-        on_hand=-quantity,
-        reserved=-quantity,
-        reason=LedgerReason.SHIP,
-        actor=actor,
-        reference=reference,
+    movement = _Movement(-quantity, -quantity, LedgerReason.SHIP, actor, reference)
+    return _move_one(
+        session, version_id, movement, lambda v: _require_reserved(v, quantity, "ship")
     )
-    _finish(session, [version])
-    return version
 
 
 def restock(
@@ -476,20 +436,10 @@ def write_off(
     _positive(quantity)
     if not reason.strip():
         raise InvalidInput("a write-off needs a reason")
-    version = _lock_one(session, version_id)
-    _require_available(version, quantity, "write off")
-    _move(
-        session,
-        version,
-        on_hand=-quantity,
-        reserved=0,
-        reason=LedgerReason.WRITE_OFF,
-        actor=actor,
-        reference=None,
-        note=reason.strip(),
+    movement = _Movement(-quantity, 0, LedgerReason.WRITE_OFF, actor, note=reason.strip())
+    return _move_one(
+        session, version_id, movement, lambda v: _require_available(v, quantity, "write off")
     )
-    _finish(session, [version])
-    return version
 
 
 def transfer(
@@ -515,23 +465,7 @@ def transfer(
         source, target = locked[version_id], locked[target_id]
         _require_available(source, quantity, "transfer")
     reference = Reference("transfer", uuid.uuid4().hex)
-    _move(
-        session,
-        source,
-        on_hand=-quantity,
-        reserved=0,
-        reason=LedgerReason.TRANSFER_OUT,
-        actor=actor,
-        reference=reference,
-    )
-    _move(
-        session,
-        target,
-        on_hand=quantity,
-        reserved=0,
-        reason=LedgerReason.TRANSFER_IN,
-        actor=actor,
-        reference=reference,
-    )
+    _move(session, source, _Movement(-quantity, 0, LedgerReason.TRANSFER_OUT, actor, reference))
+    _move(session, target, _Movement(quantity, 0, LedgerReason.TRANSFER_IN, actor, reference))
     _finish(session, [source, target])
     return source, target

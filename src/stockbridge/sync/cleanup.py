@@ -1,14 +1,15 @@
 """The built-in ``cleanup`` job: delete finished job records older than the retention.
 
 Scheduled once a day by ``sync/schedules``. Deletes in batches, one short transaction
-each, reporting progress after every batch.
+each, reporting progress after every batch. A dead letter is kept until it has been
+replayed: it is work nobody has redone yet.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import JobStatus, SyncJob
@@ -23,7 +24,12 @@ FINISHED = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 def prune_finished_jobs(run: JobRun) -> dict[str, int]:
     days = int(run.payload.get("retention_days", DEFAULT_RETENTION_DAYS))
     cutoff = utcnow() - timedelta(days=days)
-    old = (SyncJob.status.in_(FINISHED), SyncJob.finished_at < cutoff, SyncJob.id != run.job_id)
+    replayed = and_(SyncJob.status == JobStatus.DEAD, SyncJob.replayed_as_id.is_not(None))
+    old = (
+        or_(SyncJob.status.in_(FINISHED), replayed),
+        SyncJob.finished_at < cutoff,
+        SyncJob.id != run.job_id,
+    )
     with transaction(run.sessions) as session:
         total = session.scalar(select(func.count()).select_from(SyncJob).where(*old)) or 0
     run.progress(0, total)

@@ -9,13 +9,17 @@ handler is not written yet is never queued periodically.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
 from stockbridge.channels.registry import registry
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import JobKind
-from stockbridge.settings import Settings
+from stockbridge.settings import Settings, get_settings
 from stockbridge.sync.cleanup import prune_finished_jobs
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.order_poll import OrderPoll
+from stockbridge.sync.publish import publish_listings
+from stockbridge.sync.push import push_handler
 from stockbridge.vault import Vault
 from stockbridge.webhooks.processing import webhook_handler
 
@@ -50,13 +54,19 @@ class JobHandlers:
 def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHandlers:
     """The handlers every queue starts with; a new job kind adds its line here.
 
-    The kinds that call marketplaces need ``channels``: a ``ChannelContext``, or the
-    settings to build one on the built-in provider registry.
+    Handlers that call marketplaces open the channels' secrets through ``channels``: a
+    ``ChannelContext``, or the settings to build one on the built-in provider registry
+    (default: the process's settings).
     """
+    if not isinstance(channels, ChannelContext):
+        settings = channels or get_settings()
+        channels = ChannelContext(settings, Vault(settings.encryption_key), registry)
     handlers = JobHandlers()
     handlers.add(JobKind.CLEANUP, prune_finished_jobs)
-    if isinstance(channels, Settings):
-        channels = ChannelContext(channels, Vault(channels.encryption_key), registry)
-    if channels is not None:
-        handlers.add(JobKind.WEBHOOK, webhook_handler(channels))
+    handlers.add(JobKind.ORDERS, OrderPoll(channels))
+    handlers.add(JobKind.LISTINGS, partial(publish_listings, channels=channels))
+    push = push_handler(channels)
+    handlers.add(JobKind.INVENTORY, push)
+    handlers.add(JobKind.PRICES, push)
+    handlers.add(JobKind.WEBHOOK, webhook_handler(channels))
     return handlers

@@ -8,18 +8,25 @@ send) only delays the job: the sweeper re-sends it.
 
 State changes are single ``UPDATE ... WHERE status = ...`` statements, so two workers
 woken for one job cannot both start it, and a cancelled job is not marked finished.
+
+A run that failed may put its job back in the queue: to be retried no sooner than its
+``not_before`` (:func:`retry_job`), or to wait while its channel needs reconnecting
+(:func:`hold_job`: jobs of an ``auth_required`` channel are not started). A job that has
+used up its attempts is *dead* (:func:`bury_job`): a dead letter, listed and replayed by
+``sync/on_demand.py``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import ColumnElement, Select, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from stockbridge.db.models import JobKind, JobStatus, SyncJob
+from stockbridge.db.models import ChannelStatus, EcomChannel, JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.errors import Conflict, NotFound
 
@@ -33,6 +40,12 @@ class Waker(Protocol):
     """Something that can wake workers up for jobs (the queue, see ``sync/queue.py``)."""
 
     def wake(self, job_ids: Sequence[int]) -> None: ...
+
+
+class DelayedWaker(Waker, Protocol):
+    """A waker that can also wake workers later (a retry after its backoff, a coalesced push)."""
+
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None: ...
 
 
 class JobCancelled(Exception):
@@ -51,6 +64,10 @@ def wake_after_commit(session: Session, waker: Waker, job_id: int) -> None:
 
 
 def _send_wakeups(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint was released (SQLAlchemy reports it as a commit too): the job rows
+        # are not committed yet, and a worker woken now would find no queued job.
+        return
     pending: list[tuple[Waker, int]] = session.info.pop(_PENDING_KEY, [])
     by_waker: dict[int, tuple[Waker, list[int]]] = {}
     for waker, job_id in pending:
@@ -96,11 +113,15 @@ def enqueue_job(
 
 
 def _transition(
-    session: Session, job_id: int, from_status: JobStatus, **values: Any
+    session: Session,
+    job_id: int,
+    from_status: JobStatus,
+    *conditions: ColumnElement[bool],
+    **values: Any,
 ) -> SyncJob | None:
     result = session.execute(
         update(SyncJob)
-        .where(SyncJob.id == job_id, SyncJob.status == from_status)
+        .where(SyncJob.id == job_id, SyncJob.status == from_status, *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -109,14 +130,25 @@ def _transition(
     return session.get(SyncJob, job_id, populate_existing=True)
 
 
+def runnable(now: datetime) -> ColumnElement[bool]:
+    """A queued job may start now: its retry time has come, and its channel is not held."""
+    held = select(EcomChannel.id).where(EcomChannel.status == ChannelStatus.AUTH_REQUIRED)
+    return or_(SyncJob.not_before.is_(None), SyncJob.not_before <= now) & or_(
+        SyncJob.channel_id.is_(None), SyncJob.channel_id.not_in(held.scalar_subquery())
+    )
+
+
 def start_job(session: Session, job_id: int) -> SyncJob | None:
-    """Claim a queued job for this worker; ``None`` if it is not queued (any more)."""
+    """Claim a queued job for this worker; ``None`` if it is not queued (any more), not
+    due yet (a retry), or waits for its channel to be reconnected."""
     now = utcnow()
     return _transition(
         session,
         job_id,
         JobStatus.QUEUED,
+        runnable(now),
         status=JobStatus.RUNNING,
+        not_before=None,
         started_at=now,
         heartbeat_at=now,
         finished_at=None,
@@ -172,6 +204,49 @@ def fail_job(session: Session, job_id: int, error: str) -> SyncJob | None:
     )
 
 
+def retry_job(
+    session: Session, job_id: int, error: str, *, not_before: datetime | None
+) -> SyncJob | None:
+    """Put a running job back in the queue, not to start before ``not_before``."""
+    now = utcnow()
+    return _transition(
+        session,
+        job_id,
+        JobStatus.RUNNING,
+        status=JobStatus.QUEUED,
+        queued_at=now,
+        not_before=not_before,
+        started_at=None,
+        heartbeat_at=None,
+        error=error[:MAX_ERROR_LENGTH],
+    )
+
+
+def hold_job(session: Session, job_id: int, error: str) -> SyncJob | None:
+    """Put a running job back in the queue until its channel is reconnected."""
+    return retry_job(session, job_id, error, not_before=None)
+
+
+def bury_job(session: Session, job_id: int, error: str) -> SyncJob | None:
+    """A running job that used up its attempts becomes a dead letter."""
+    return _transition(
+        session,
+        job_id,
+        JobStatus.RUNNING,
+        status=JobStatus.DEAD,
+        finished_at=utcnow(),
+        error=error[:MAX_ERROR_LENGTH],
+    )
+
+
+def mark_replayed(session: Session, dead_id: int, fresh_id: int) -> bool:
+    """Note the job that replays a dead letter; False if it was replayed meanwhile."""
+    replayed = _transition(
+        session, dead_id, JobStatus.DEAD, SyncJob.replayed_as_id.is_(None), replayed_as_id=fresh_id
+    )
+    return replayed is not None
+
+
 def cancel_job(session: Session, job_id: int) -> SyncJob:
     """Cancel a queued or running job; a running handler stops at its next progress report."""
     job = get_job(session, job_id)
@@ -212,6 +287,31 @@ def list_jobs(
         query = query.where(SyncJob.kind == kind)
     if status is not None:
         query = query.where(SyncJob.status == status)
+    return _page(session, query, page=page, per_page=per_page)
+
+
+def list_dead_letters(
+    session: Session,
+    *,
+    channel_id: int | None = None,
+    kind: JobKind | None = None,
+    page: int,
+    per_page: int,
+) -> tuple[list[SyncJob], int]:
+    """Dead jobs not replayed yet, newest first."""
+    query = select(SyncJob).where(
+        SyncJob.status == JobStatus.DEAD, SyncJob.replayed_as_id.is_(None)
+    )
+    if channel_id is not None:
+        query = query.where(SyncJob.channel_id == channel_id)
+    if kind is not None:
+        query = query.where(SyncJob.kind == kind)
+    return _page(session, query, page=page, per_page=per_page)
+
+
+def _page(
+    session: Session, query: Select[SyncJob], *, page: int, per_page: int
+) -> tuple[list[SyncJob], int]:
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(SyncJob.id.desc()).offset((page - 1) * per_page).limit(per_page)

@@ -7,7 +7,8 @@ database is PostgreSQL), consumed by threads inside ``stockbridge serve``. Scale
 then runs none.
 
 A queue message carries only a job id. Huey's own retries and result store are not
-used: the ``sync_jobs`` row is the record, and the sweeper the retry of last resort.
+used: the ``sync_jobs`` row is the record (its ``not_before`` says when a retry is due,
+and a delayed message wakes a worker then), and the sweeper the retry of last resort.
 The Huey instance is built on first use, so building an application writes no file.
 """
 
@@ -25,11 +26,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.db.engine import transaction
+from stockbridge.db.models import JobKind
 from stockbridge.settings import Settings
 from stockbridge.sync import runner
 from stockbridge.sync.handlers import JobHandlers, default_handlers
+from stockbridge.sync.retry import RetryPolicy
 from stockbridge.sync.schedules import schedule_channel_jobs
 from stockbridge.sync.sweeper import sweep_stale_jobs
+from stockbridge.sync.wakeups import PushWakeups, queue_overdue_pushes
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +69,7 @@ class JobQueue:
         in_process: bool | None = None,
         sqlite_path: Path | None = None,
         heartbeat_seconds: float = runner.HEARTBEAT_SECONDS,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
@@ -72,10 +77,16 @@ class JobQueue:
         self.in_process = settings.redis_url is None if in_process is None else in_process
         self.sqlite_path = sqlite_path or queue_file(settings.database_url)
         self.heartbeat_seconds = heartbeat_seconds
+        self.retry_policy = retry_policy or RetryPolicy(max_attempts=settings.sync_max_attempts)
         self._huey: Huey | None = None
         self._lock = threading.Lock()
         self._consumer: _ThreadConsumer | None = None
         self._run_job: Any = None
+        # Stock and price changes committed on these sessions queue their pushes here.
+        self.push_wakeups = PushWakeups(
+            sessions, self, coalesce_seconds=settings.push_coalesce_seconds
+        )
+        self.push_wakeups.install()
 
     @property
     def huey(self) -> Huey:
@@ -99,6 +110,12 @@ class JobQueue:
         run_job = self._run_job_task()
         for job_id in job_ids:
             run_job(job_id)
+
+    def wake_later(self, job_ids: Sequence[int], seconds: float) -> None:
+        """Wake-ups sent ``seconds`` from now (a consumer checks its schedule every second)."""
+        run_job = self._run_job_task()
+        for job_id in job_ids:
+            run_job.schedule(args=(job_id,), delay=max(seconds, 0.0))
 
     def pending(self) -> int:
         """Messages waiting in the queue (for tests and status output)."""
@@ -134,6 +151,7 @@ class JobQueue:
         consumer.stop(graceful=True)
 
     def close(self) -> None:
+        self.push_wakeups.remove()
         self.stop_in_process()
         with self._lock:
             if self._huey is not None:
@@ -155,14 +173,21 @@ class JobQueue:
     def _register_tasks(self, huey: Huey) -> None:
         def run_job(job_id: int) -> None:
             runner.run_job(
-                self.sessions, self.handlers, job_id, heartbeat_seconds=self.heartbeat_seconds
+                self.sessions,
+                self.handlers,
+                job_id,
+                waker=self,
+                policy=self.retry_policy,
+                heartbeat_seconds=self.heartbeat_seconds,
             )
 
         self._run_job = huey.task(name="run_job")(run_job)
 
         def sweep() -> None:
             with transaction(self.sessions) as session:
-                outcome = sweep_stale_jobs(session, self)
+                outcome = sweep_stale_jobs(
+                    session, self, max_attempts=self.retry_policy.max_attempts
+                )
             if outcome.requeued or outcome.gave_up:
                 logger.warning(
                     "sweeper: re-queued jobs %s, gave up on %s", outcome.requeued, outcome.gave_up
@@ -171,6 +196,9 @@ class JobQueue:
         def schedule() -> None:
             with transaction(self.sessions) as session:
                 schedule_channel_jobs(session, self, kinds=self.handlers.kinds())
+            if JobKind.INVENTORY in self.handlers.kinds():
+                with transaction(self.sessions) as session:
+                    queue_overdue_pushes(session, self)
 
         # Every minute, in every consumer: both are safe to run concurrently.
         huey.periodic_task(crontab(), name="sweep_stale_jobs")(sweep)

@@ -2,11 +2,15 @@
 
 Run every minute. Two kinds of row are left behind:
 
-- *queued* but not started within the grace period: its wake-up was lost (queue down,
-  process killed between commit and send), so it is sent again;
+- *queued* but not started within the grace period after it became due (its
+  ``queued_at``, or for a retry its ``not_before``): its wake-up was lost (queue down,
+  process killed between commit and send), so it is sent again. A retry that is not
+  due yet is left alone, and so are the jobs of a channel that needs reconnecting:
+  once it is active again, the next sweep wakes them;
 - *running* with a stale heartbeat: its worker died mid-run, so the job is queued again,
-  or failed once it has used up its attempts (a job that crashes its worker every time
-  must not do so forever).
+  or becomes a dead letter once it has used up its attempts (the same
+  ``STOCKBRIDGE_SYNC_MAX_ATTEMPTS`` as retries: a job that crashes its worker every time
+  must not do so forever). Either way the run gets its channel log row.
 
 Rows are taken ``FOR UPDATE SKIP LOCKED`` (on PostgreSQL; SQLite serialises writers), so
 sweepers of several workers racing each other re-queue every row once; and a re-queued
@@ -22,13 +26,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from stockbridge.db.models import JobStatus, SyncJob
+from stockbridge.db.models import ChannelLogStatus, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
-from stockbridge.sync.jobs import Waker, wake_after_commit
+from stockbridge.sync.channel_logs import record_job_run
+from stockbridge.sync.jobs import Waker, runnable, wake_after_commit
+from stockbridge.sync.retry import DEFAULT_MAX_ATTEMPTS
 
 QUEUED_GRACE = timedelta(minutes=2)
 STALE_HEARTBEAT = timedelta(minutes=2)
-MAX_ATTEMPTS = 3
 SWEEP_BATCH = 500
 
 
@@ -45,15 +50,20 @@ def sweep_stale_jobs(
     now: datetime | None = None,
     queued_grace: timedelta = QUEUED_GRACE,
     stale_after: timedelta = STALE_HEARTBEAT,
-    max_attempts: int = MAX_ATTEMPTS,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> SweepOutcome:
     now = now or utcnow()
     last_alive = func.coalesce(SyncJob.heartbeat_at, SyncJob.started_at, SyncJob.queued_at)
+    due_since = func.coalesce(SyncJob.not_before, SyncJob.queued_at)
     left_behind = (
         select(SyncJob)
         .where(
             or_(
-                and_(SyncJob.status == JobStatus.QUEUED, SyncJob.queued_at < now - queued_grace),
+                and_(
+                    SyncJob.status == JobStatus.QUEUED,
+                    due_since < now - queued_grace,
+                    runnable(now),
+                ),
                 and_(SyncJob.status == JobStatus.RUNNING, last_alive < now - stale_after),
             )
         )
@@ -63,14 +73,9 @@ def sweep_stale_jobs(
     )
     outcome = SweepOutcome()
     for job in session.scalars(left_behind):
-        if job.status is JobStatus.RUNNING and job.attempts >= max_attempts:
-            job.status = JobStatus.FAILED
-            job.finished_at = now
-            job.error = (
-                f"the worker stopped during the job {job.attempts} times (no heartbeat "
-                f"since {last_alive_of(job).isoformat()}); given up"
-            )
-            outcome.gave_up.append(job.id)
+        if job.status is JobStatus.RUNNING and _end_dead_run(
+            session, job, now, max_attempts, outcome
+        ):
             continue
         job.status = JobStatus.QUEUED
         job.queued_at = now
@@ -79,6 +84,25 @@ def sweep_stale_jobs(
         outcome.requeued.append(job.id)
     session.flush()
     return outcome
+
+
+def _end_dead_run(
+    session: Session, job: SyncJob, now: datetime, max_attempts: int, outcome: SweepOutcome
+) -> bool:
+    """A run whose worker died: log it, and bury the job if it has no attempts left
+    (True: buried)."""
+    error = f"the worker stopped during attempt {job.attempts} (no heartbeat since " + (
+        f"{last_alive_of(job).isoformat()})"
+    )
+    if job.attempts >= max_attempts:
+        job.status = JobStatus.DEAD
+        job.finished_at = now
+        job.error = f"{error}; given up after {job.attempts} attempts"
+        outcome.gave_up.append(job.id)
+        record_job_run(session, job, ChannelLogStatus.DEAD, error=job.error)
+        return True
+    record_job_run(session, job, ChannelLogStatus.RETRYING, error=error)
+    return False
 
 
 def last_alive_of(job: SyncJob) -> datetime:

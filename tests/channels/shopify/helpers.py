@@ -108,3 +108,19 @@ def shop_variants(sandbox: RunningSandbox, location_id: str, query: str = "") ->
             break
         after = page["pageInfo"]["endCursor"]
     return found
+
+
+def on_sale(adapter: ShopifyAdapter, skus: dict[str, int], cents: int = 1250) -> None:
+    """List and publish each SKU with its stock, so buyers can order it."""
+    adapter.upsert_listings([listing(sku, quantity=q, cents=cents) for sku, q in skus.items()])
+    for sku in skus:
+        adapter.publish(sku)
+
+
+def buy(sandbox: RunningSandbox, lines: dict[str, int], **extra: Any) -> str:
+    """A buyer's order through the sandbox's control API; its GraphQL id."""
+    body = {"line_items": [{"sku": sku, "quantity": q} for sku, q in lines.items()], **extra}
+    response = sandbox.control.post("/_sandbox/buyers/orders", json=body)
+    assert response.status_code == 201, response.text
+    order_id: str = response.json()["admin_graphql_api_id"]
+    return order_id

@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stockbridge.channels.base import Money, PriceUpdate, StockLevel
-from stockbridge.channels.shopify import ShopifyAdapter
+from stockbridge.channels.shopify import ShopifyAdapter, stock
 from stockbridge.channels.shopify.stock import NOT_STOCKED, UNKNOWN_SKU
 from stockbridge.sandbox.shopify import ShopifySandboxConfig
-from stockbridge.sandbox.shopify.graph import sandbox_schema
 from tests.channels.shopify.helpers import TOKENS, RunningSandbox, graphql, listing, shop_variants
 from tests.sandbox.shopify.shop_client import PRODUCT_SET, product_input
 
@@ -146,18 +145,56 @@ def test_the_shop_shows_the_last_quantity_pushed_for_every_sku(
     assert {sku: shown[sku]["available"] for sku in expected} == expected
 
 
-@pytest.mark.skipif(
-    "productVariantsBulkUpdate" not in sandbox_schema().mutation_type.fields,  # type: ignore[union-attr]
-    reason="the Shopify sandbox does not serve productVariantsBulkUpdate yet",
-)
-def test_prices_are_set_per_product(adapter: ShopifyAdapter, sandbox: RunningSandbox) -> None:
+def test_prices_are_set_in_one_call_per_product(
+    adapter: ShopifyAdapter, sandbox: RunningSandbox
+) -> None:
     skus = _listed(adapter, 3)
+    graphql(sandbox, PRODUCT_SET, {"input": product_input("Tee", {"S": "TEE-S", "M": "TEE-M"})})
+    wanted = [*skus, "TEE-S", "TEE-M"]
+    adapter.skus.resolve(wanted)
+    sandbox.clear_calls()
 
-    result = adapter.set_prices([PriceUpdate(sku, Money(1999, "GBP")) for sku in skus])
+    result = adapter.set_prices([PriceUpdate(sku, Money(1999, "GBP")) for sku in wanted])
 
-    assert set(result.accepted) == set(skus)
+    assert set(result.accepted) == set(wanted)
+    assert result.rejected == {}
+    assert sandbox.calls() == {"productVariantsBulkUpdate": 4}  # 3 listings and the tee
+    assert result.calls == 4
+    shown = shop_variants(sandbox, adapter.setup().location_id, "sku:SKU-* OR sku:TEE-*")
+    assert {sku: shown[sku]["price"] for sku in wanted} == dict.fromkeys(wanted, "19.99")
+
+
+def test_a_product_of_more_variants_than_a_call_takes_is_priced_in_several_calls(
+    adapter: ShopifyAdapter, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Shopify takes 250 a call, and 250 is also the most one productSet can make here;
+    # a smaller cap shows the split with a product of five variants.
+    monkeypatch.setattr(stock, "MAX_PRICES", 2)
+    sizes = {f"S{n}": f"BIG-{n}" for n in range(5)}
+    graphql(sandbox, PRODUCT_SET, {"input": product_input("Big", sizes)})
+    sandbox.clear_calls()
+
+    result = adapter.set_prices([PriceUpdate(sku, Money(700, "GBP")) for sku in sizes.values()])
+
+    assert sorted(result.accepted) == sorted(sizes.values())
+    assert sandbox.calls()["productVariantsBulkUpdate"] == 3
+    shown = shop_variants(sandbox, adapter.setup().location_id, "sku:BIG-*")
+    assert {node["price"] for node in shown.values()} == {"7.00"}
+
+
+def test_a_price_shopify_refuses_rejects_its_products_skus_only(
+    adapter: ShopifyAdapter, sandbox: RunningSandbox
+) -> None:
+    good, bad = _listed(adapter, 2)
+
+    result = adapter.set_prices(
+        [PriceUpdate(good, Money(500, "GBP")), PriceUpdate(bad, Money(-1, "GBP"))]
+    )
+
+    assert result.accepted == (good,)
+    assert set(result.rejected) == {bad}
     shown = shop_variants(sandbox, adapter.setup().location_id, "sku:SKU-*")
-    assert {shown[sku]["price"] for sku in skus} == {"19.99"}
+    assert (shown[good]["price"], shown[bad]["price"]) == ("5.00", "12.50")
 
 
 def test_prices_in_another_currency_or_for_unknown_skus_are_rejected_unsent(

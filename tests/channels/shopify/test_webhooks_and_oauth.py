@@ -7,14 +7,14 @@ import hashlib
 import hmac
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 
 from stockbridge.channels.base import WebhookEvent, WebhookRequest
 from stockbridge.channels.registry import ChannelConnection
 from stockbridge.channels.shopify import ShopifyAdapter
-from stockbridge.channels.shopify.auth import callback_hmac, verify_callback
+from stockbridge.channels.shopify.auth import DEFAULT_SCOPES, callback_hmac, verify_callback
 from stockbridge.channels.shopify.webhooks import TOPICS
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.sandbox.shopify import ShopifySandboxConfig
@@ -31,7 +31,9 @@ SECRET_CREDENTIALS = {"access_token": TOKEN, "client_id": "app-id", "client_secr
 
 @pytest.fixture
 def sandbox_config(contract_mode: Path | None) -> ShopifySandboxConfig:
-    return ShopifySandboxConfig(access_tokens=TOKENS, client_secret=CLIENT_SECRET)
+    return ShopifySandboxConfig(
+        access_tokens=TOKENS, client_id=SECRET_CREDENTIALS["client_id"], client_secret=CLIENT_SECRET
+    )
 
 
 @pytest.fixture
@@ -190,3 +192,38 @@ def test_exchange_code_refuses_a_wrong_hmac_without_calling_shopify(
 
     assert refused.value.category is ChannelErrorCategory.AUTH_FAILED
     assert sandbox.calls() == {}
+
+
+def test_the_install_flow_end_to_end_gives_a_token_that_works(sandbox: RunningSandbox) -> None:
+    adapter = _app_adapter(sandbox.url)
+    redirect = "https://stock.example/oauth/shopify"
+    start = adapter.start_oauth(redirect, "nonce-9")
+
+    consent = sandbox.control.get(start.url, follow_redirects=False)  # the owner approves
+
+    assert consent.status_code == 302
+    location = consent.headers["location"]
+    assert location.startswith(redirect + "?")
+    query = dict(parse_qsl(urlsplit(location).query))
+    assert query["state"] == "nonce-9"
+    # The caller holds the state it issued; a callback carrying another is refused.
+    options = {"client_secret": CLIENT_SECRET, "base_url": sandbox.url}
+    assert verify_callback(query, expected_state="nonce-9", **options) == query["code"]
+    with pytest.raises(ChannelError) as foreign:
+        verify_callback(query, expected_state="nonce-1", **options)
+    assert foreign.value.extra["field"] == "state"
+    with pytest.raises(ChannelError) as forged:  # the code swapped under the same hmac
+        adapter.exchange_code({**query, "code": "0" * len(query["code"])}, redirect)
+    assert forged.value.extra["field"] == "hmac"
+
+    tokens = adapter.exchange_code(query, redirect)
+
+    assert set(tokens.scopes) == set(DEFAULT_SCOPES)
+    installed = ShopifyAdapter(
+        ChannelConnection(
+            channel_id=2, base_url=sandbox.url, credentials={"access_token": tokens.access_token}
+        )
+    )
+    assert installed.test_connection().account_id.startswith("gid://shopify/Shop/")
+    with pytest.raises(ChannelError):  # a code buys one token only
+        adapter.exchange_code(query, redirect)

@@ -18,12 +18,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from stockbridge.api.deps import (
     ChannelContextDep,
     DetachedPrincipal,
+    JobQueueDep,
     SessionDep,
     SessionFactoryDep,
     WriterPrincipal,
     authorize_by_method,
 )
 from stockbridge.api.problems import problem_responses
+from stockbridge.api.schemas.channel_logs import (
+    ChannelLogPublic,
+    ChannelLogQuery,
+    ChannelLogsPublic,
+)
 from stockbridge.api.schemas.channels import (
     ChannelPublic,
     ChannelQuery,
@@ -34,10 +40,14 @@ from stockbridge.api.schemas.channels import (
     channel_create_type,
 )
 from stockbridge.api.schemas.common import PathId
+from stockbridge.api.schemas.sync import SyncQueuedPublic, SyncRequest
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelDraft
+from stockbridge.commerce.initial_sync import queue_initial_sync
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomChannel
+from stockbridge.sync import channel_logs as sync_logs
+from stockbridge.sync import on_demand
 
 VERIFY_HELP = "Test the connection with the marketplace before saving (when tokens are given)."
 
@@ -85,12 +95,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         summary="Connect a channel",
         description="Credentials in the provider's schema, stored encrypted. With tokens "
         "given, the connection is tested first (409 if the marketplace refuses) unless "
-        "`verify=false`; without, the channel waits for its OAuth flow.",
+        "`verify=false`; without, the channel waits for its OAuth flow. A channel whose "
+        "test passed gets every active listing published to it by a `listings` job.",
         responses=problem_responses(409),
     )
     def create_channel(
         factory: SessionFactoryDep,
         ctx: ChannelContextDep,
+        queue: JobQueueDep,
         _: DetachedPrincipal,
         body: create_body,
         verify: Annotated[bool, Query(description=VERIFY_HELP)] = True,
@@ -98,7 +110,9 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         provider = ctx.registry.get(body.provider)
         credentials = channels.shop_credentials(ctx, provider, body.credentials)
         draft = ChannelDraft(
-            base_url=str(body.base_url) if body.base_url else None, credentials=credentials
+            base_url=str(body.base_url) if body.base_url else None,
+            credentials=credentials,
+            settings=body.settings,
         )
         link = channels.new_link(ctx, body.provider, draft)
         verified = verify and channels.verify_link(ctx, link) is not None
@@ -107,6 +121,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
                 session, ctx, link=link, name=body.name, currency=body.currency,
                 settings=body.settings, verified=verified,
             )  # fmt: skip
+            queue_initial_sync(session, queue, channel)
             return channel_public(channel, ctx)
 
     @router.get("/{channel_id}", summary="Get a channel", responses=problem_responses(404))
@@ -119,12 +134,14 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         "/{channel_id}",
         summary="Change a channel",
         description="Only the fields given change. New credentials are tested first "
-        "unless `verify=false`.",
+        "unless `verify=false`; once they pass, active listings not yet on the channel "
+        "are published to it by a `listings` job.",
         responses=problem_responses(404, 409),
     )
     def update_channel(
         factory: SessionFactoryDep,
         ctx: ChannelContextDep,
+        queue: JobQueueDep,
         _: DetachedPrincipal,
         channel_id: PathId,
         body: ChannelUpdate,
@@ -155,6 +172,8 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             channel = channels.update_channel(
                 session, ctx, channel_id, draft, link=link, verified=verified
             )
+            if verified:
+                queue_initial_sync(session, queue, channel)
             return channel_public(channel, ctx)
 
     @router.delete(
@@ -166,6 +185,49 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
     )
     def delete_channel(session: SessionDep, _: WriterPrincipal, channel_id: PathId) -> None:
         channels.delete_channel(session, channel_id)
+
+    @router.get(
+        "/{channel_id}/logs",
+        summary="A channel's log",
+        description="What happened on the channel (one entry per sync job run, and per "
+        "listing operation), newest first; filter on `level`, `operation` and the start time "
+        "(`since` inclusive, `until` exclusive). A removed channel's log stays readable.",
+        responses=problem_responses(404),
+    )
+    def channel_logs(
+        session: SessionDep, channel_id: PathId, query: Annotated[ChannelLogQuery, Query()]
+    ) -> ChannelLogsPublic:
+        page = sync_logs.channel_logs(
+            session, channel_id, query.filters(), page=query.page, per_page=query.per_page
+        )
+        return ChannelLogsPublic(
+            items=[ChannelLogPublic.model_validate(row) for row in page.items],
+            total=page.total,
+            page=page.page,
+            per_page=page.per_page,
+        )
+
+    @router.post(
+        "/{channel_id}/sync",
+        status_code=202,
+        summary="Sync a channel now",
+        description="Queues a job of the kind asked for (`all`: one per kind that has a "
+        "handler) and answers the job ids; follow them at `/api/ecom/sync/jobs/{id}`. "
+        "404 for an unknown channel; 409 if it was removed or needs reconnecting, or no "
+        "handler runs that kind yet.",
+        responses=problem_responses(404, 409),
+    )
+    def sync_channel(
+        session: SessionDep,
+        queue: JobQueueDep,
+        _: WriterPrincipal,
+        channel_id: PathId,
+        body: SyncRequest,
+    ) -> SyncQueuedPublic:
+        queued = on_demand.request_channel_sync(
+            session, queue, queue.handlers, channel_id, body.kind
+        )
+        return SyncQueuedPublic(job_ids=[job.id for job in queued])
 
     @calling.post(
         "/{channel_id}/test",
@@ -219,12 +281,17 @@ def oauth_callback_router() -> APIRouter:
         summary="OAuth callback",
         description="Where the marketplace sends the shop owner back. Needs no API key: "
         "the `state` it carries was sealed by this server for one channel and expires "
-        "after 15 minutes. Stores the tokens and answers the connected channel.",
+        "after 15 minutes. Stores the tokens, queues a `listings` job publishing every "
+        "active listing to the channel, and answers the connected channel.",
         responses=problem_responses(404, 409, 422),
         openapi_extra={"x-authenticated-by": "oauth-state"},
     )
     def oauth_callback(
-        factory: SessionFactoryDep, ctx: ChannelContextDep, provider: str, request: Request
+        factory: SessionFactoryDep,
+        ctx: ChannelContextDep,
+        queue: JobQueueDep,
+        provider: str,
+        request: Request,
     ) -> ChannelPublic:
         query = dict(request.query_params)
         channel_id = channels.oauth_channel_id(ctx, provider, query)
@@ -232,6 +299,8 @@ def oauth_callback_router() -> APIRouter:
             link = channels.read_link(ctx, channels.get_channel(session, channel_id))
         tokens = channels.exchange_code(ctx, link, query)
         with transaction(factory) as session:
-            return channel_public(channels.connect_tokens(session, ctx, channel_id, tokens), ctx)
+            channel = channels.connect_tokens(session, ctx, channel_id, tokens)
+            queue_initial_sync(session, queue, channel)
+            return channel_public(channel, ctx)
 
     return router

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query
 
 from stockbridge.api.deps import JobQueueDep, SessionDep, WriterPrincipal
 from stockbridge.api.problems import problem_responses
+from stockbridge.api.schemas.channel_logs import ChannelLogPublic, ChannelLogsPublic
 from stockbridge.api.schemas.common import PathId
 from stockbridge.api.schemas.listings import (
     BulkResultPublic,
-    ChannelLogPublic,
-    ChannelLogsPublic,
     HistoryQuery,
     ListingPublic,
     ListingQuery,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
 from stockbridge.db.models import (
@@ -100,3 +100,25 @@ class EcomOrderQuery(PageQuery):
     placed_until: AwareDatetime | None = Field(
         None, description="Placed before; exclusive, ISO 8601 with offset."
     )
+
+
+class OrderImportRequest(BaseModel):
+    """A backfill: the channel's orders last changed from ``since`` to ``until``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: RowId
+    since: AwareDatetime = Field(description="ISO 8601 with offset; inclusive.")
+    until: AwareDatetime | None = Field(
+        None, description="ISO 8601 with offset; inclusive. Default: up to now."
+    )
+    statuses: list[str] = Field(
+        default_factory=list,
+        description="Only orders in these marketplace states: `unfulfilled`, "
+        "`partially_fulfilled`, `fulfilled`, `cancelled`. Default: all.",
+        max_length=4,
+    )
+
+
+class OrderImportQueued(BaseModel):
+    job_id: int = Field(description="Follow it at `/api/ecom/sync/jobs/{job_id}`.")

@@ -7,11 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
+from stockbridge.api.schemas.common import PagePublic, PageQuery
 from stockbridge.commerce.listings import BulkResult, ListingView
 from stockbridge.db.models import (
-    ChannelLogStatus,
-    ChannelOperation,
     Condition,
     EcomListingChannel,
     ListingStatus,
@@ -154,23 +152,6 @@ class BulkResultPublic(BaseModel):
 class SyncRequestedPublic(BaseModel):
     job_id: int
     listing_ids: list[int]
-
-
-class ChannelLogPublic(PublicModel):
-    id: int
-    channel_id: int
-    operation: ChannelOperation
-    status: ChannelLogStatus
-    records_processed: int
-    records_failed: int
-    error_message: str | None
-    details: dict[str, Any]
-    started_at: datetime
-    completed_at: datetime | None
-
-
-class ChannelLogsPublic(PagePublic[ChannelLogPublic]):
-    pass
 
 
 class HistoryQuery(PageQuery):

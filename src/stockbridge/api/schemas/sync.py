@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from stockbridge.api.schemas.common import PagePublic, PageQuery, PublicModel
 from stockbridge.db.models import JobKind, JobStatus, SyncJob
 from stockbridge.pos.schemas import RowId
+from stockbridge.sync.on_demand import SyncRequestKind
 
 
 class JobProgress(BaseModel):
@@ -31,6 +32,10 @@ class SyncJobPublic(PublicModel):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    not_before: datetime | None = Field(
+        description="A queued job waiting for its retry does not start before this time."
+    )
+    replayed_as_id: int | None = Field(description="A replayed dead letter: the job replaying it.")
 
     @classmethod
     def of(cls, job: SyncJob) -> SyncJobPublic:
@@ -49,6 +54,8 @@ class SyncJobPublic(PublicModel):
             started_at=job.started_at,
             finished_at=job.finished_at,
             heartbeat_at=job.heartbeat_at,
+            not_before=job.not_before,
+            replayed_as_id=job.replayed_as_id,
         )
 
 
@@ -60,3 +67,18 @@ class SyncJobQuery(PageQuery):
     channel_id: RowId | None = None
     kind: JobKind | None = None
     status: JobStatus | None = None
+
+
+class DeadLetterQuery(PageQuery):
+    channel_id: RowId | None = None
+    kind: JobKind | None = None
+
+
+class SyncRequest(BaseModel):
+    kind: SyncRequestKind = Field(
+        description="One kind, or `all`: one job per kind that has a handler."
+    )
+
+
+class SyncQueuedPublic(BaseModel):
+    job_ids: list[int] = Field(description="The jobs queued, one per kind.")

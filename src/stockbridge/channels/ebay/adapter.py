@@ -224,6 +224,11 @@ class EbayAdapter:
         """Seed the offer cache from stored refs, so pushes need no look-ups."""
         self.listings.remember(refs)
 
+    def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
+        """The SKUs that already have an offer on this marketplace (one getOffers each,
+        unless cached), e.g. listed before stockbridge; the others are left out."""
+        return self.listings.find_listings(skus)
+
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         return self.listings.upsert_listings(listings)
 

@@ -115,6 +115,10 @@ class EbayListings:
             refs=refs,
         )
 
+    def find_listings(self, skus: Sequence[str]) -> dict[str, ListingRef]:
+        """The SKUs that already have an offer here (one getOffers each, unless cached)."""
+        return {sku: self._ref(offer) for sku in skus if (offer := self._offer_for(sku))}
+
     # --- listings -------------------------------------------------------------------
 
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:

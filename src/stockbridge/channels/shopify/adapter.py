@@ -3,7 +3,8 @@
 The adapter wires the parts of this package together for one
 :class:`ChannelConnection`: ``auth`` for the install flow, ``client`` for GraphQL with
 pacing, ``skus`` for SKU look-ups, ``mapping`` for listings, ``stock`` for quantity and
-price pushes, ``webhooks`` for subscriptions and verifying deliveries. What it learns
+price pushes, ``order_import`` and ``order_changes`` for orders and returns,
+``webhooks`` for subscriptions and verifying deliveries. What it learns
 about the shop (currency, the location stock is set at, the variants of SKUs) it keeps
 for the life of the connection only.
 
@@ -57,14 +58,14 @@ from stockbridge.channels.shopify.documents import (
     PRODUCT_SET,
     PRODUCT_STATUS_SET,
     SHOP_AND_LOCATIONS,
-    WEBHOOK_SUBSCRIPTION_CREATE,
-    WEBHOOK_SUBSCRIPTIONS,
 )
 from stockbridge.channels.shopify.mapping import (
     price_text,
     product_identifier,
     product_set_input,
 )
+from stockbridge.channels.shopify.order_changes import OrderChanges
+from stockbridge.channels.shopify.order_import import OrderReader
 from stockbridge.channels.shopify.schemas import (
     ShopifyCredentials,
     ShopSetup,
@@ -73,15 +74,14 @@ from stockbridge.channels.shopify.schemas import (
     variant_from_node,
 )
 from stockbridge.channels.shopify.skus import SkuIndex
-from stockbridge.channels.shopify.stock import MAX_QUANTITIES, StockPusher
+from stockbridge.channels.shopify.stock import MAX_PRICES, MAX_QUANTITIES, StockPusher
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 LOCATIONS_PAGE = 50
-WEBHOOKS_PAGE = 50
 
 CAPABILITIES = Capabilities(
     max_quantities_per_call=MAX_QUANTITIES,
-    max_prices_per_call=250,
+    max_prices_per_call=MAX_PRICES,
     max_listings_per_call=1,
     pushes_orders=True,
 )
@@ -109,13 +109,6 @@ def shop_bucket(shop: str, token: str, settings: Mapping[str, Any]) -> pacing.Co
             bucket = pacing.cost_bucket(name, INITIAL_MAXIMUM, INITIAL_RESTORE_RATE, None)
             _buckets[(shop, token_key)] = bucket
         return bucket
-
-
-def _not_ready(what: str) -> ChannelError:
-    return ChannelError(
-        f"Shopify {what} is not supported by this adapter yet",
-        category=ChannelErrorCategory.CRITICAL,
-    )
 
 
 class ShopifyAdapter:
@@ -254,6 +247,11 @@ class ShopifyAdapter:
 
     # --- listings, stock and prices ----------------------------------------------------
 
+    def find_listings(self, skus: Sequence[str]) -> Mapping[str, ListingRef]:
+        """The SKUs some variant of the shop already has (batched look-ups), e.g. made
+        in the shop's own admin; the others are left out."""
+        return {sku: _listing_ref(ref) for sku, ref in self.skus.resolve(skus).items()}
+
     def upsert_listings(self, listings: Sequence[ListingPayload]) -> Sequence[ListingRef]:
         setup = self.setup()
         known = self.skus.resolve([listing.sku for listing in listings])
@@ -366,59 +364,41 @@ class ShopifyAdapter:
         result = self._stock().set_prices(prices)
         return replace(result, calls=self.client.calls - before)
 
-    # --- orders and returns: waiting for the sandbox's orders part -----------------------
+    # --- orders and returns -----------------------------------------------------------
+
+    @property
+    def _orders(self) -> OrderReader:
+        return OrderReader(self.client, CAPABILITIES.order_poll_overlap_seconds)
+
+    @property
+    def _changes(self) -> OrderChanges:
+        return OrderChanges(self.client)
 
     def orders_since(self, cursor: str | None, since: datetime) -> Iterator[OrderPage]:
-        raise _not_ready("order import")
+        return self._orders.orders_since(cursor, since)
 
     def get_order(self, external_id: str) -> NormalizedOrder:
-        raise _not_ready("order import")
+        return self._orders.get_order(external_id)
 
     def fulfil(self, fulfilment: Fulfilment) -> str:
-        raise _not_ready("fulfilment")
+        return self._changes.fulfil(fulfilment)
 
     def cancel(self, order_external_id: str, reason: str) -> None:
-        raise _not_ready("order cancellation")
+        self._changes.cancel(order_external_id, reason)
 
     def refund(self, refund: Refund) -> str:
-        raise _not_ready("refunds")
+        return self._changes.refund(refund)
 
     def returns_since(self, since: datetime) -> Iterator[NormalizedReturn]:
-        raise _not_ready("returns")
+        return self._orders.returns_since(since)
 
     def decide_return(self, external_id: str, decision: ReturnDecision) -> None:
-        raise _not_ready("returns")
+        self._changes.decide_return(external_id, decision)
+
+    # --- webhooks -----------------------------------------------------------------------
 
     def register_webhooks(self, callback_url: str) -> Sequence[str]:
-        """Subscribes ``callback_url`` to every topic in :data:`webhooks.TOPICS` it lacks;
-        returns the subscription ids (existing and new)."""
-        existing: dict[str, str] = {}
-        after: str | None = None
-        while True:
-            data = self.client.execute(
-                WEBHOOK_SUBSCRIPTIONS,
-                {"first": WEBHOOKS_PAGE, "after": after, "topics": list(webhooks.TOPICS)},
-            )
-            page = data["webhookSubscriptions"]
-            for node in page["nodes"]:
-                if node["uri"] == callback_url:
-                    existing[node["topic"]] = node["id"]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
-            after = page["pageInfo"]["endCursor"]
-        ids: list[str] = []
-        for topic in webhooks.TOPICS:
-            if topic in existing:
-                ids.append(existing[topic])
-                continue
-            result = self.client.execute(
-                WEBHOOK_SUBSCRIPTION_CREATE,
-                {"topic": topic, "subscription": {"uri": callback_url, "format": "JSON"}},
-            )["webhookSubscriptionCreate"]
-            if result["userErrors"]:
-                raise error_from_user_errors("webhookSubscriptionCreate", result["userErrors"])
-            ids.append(result["webhookSubscription"]["id"])
-        return ids
+        return webhooks.ensure_subscriptions(self.client, callback_url)
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookEvent | WebhookChallenge:
         return webhooks.parse_delivery(request, self._credential("client_secret"))

@@ -9,7 +9,9 @@ stale compare (a sale on Shopify since the read) makes us re-read that batch's c
 and send it again. Every call re-asserts every quantity it is given, unchanged or not:
 a diff-based push that never re-sends a zero oversells after a lost update.
 
-Prices go per product (``productVariantsBulkUpdate`` takes one product's variants).
+Prices go per product (``productVariantsBulkUpdate`` takes one product's variants), up
+to :data:`MAX_PRICES` variants a call; Shopify applies a call all-or-nothing, so a
+refused call rejects the SKUs it carried and the other calls still land.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from stockbridge.errors import ChannelError
 
 #: Shopify caps every array argument at 250 items.
 MAX_QUANTITIES = 250
+MAX_PRICES = 250
 #: Re-reads after a stale compare before the batch is given up as contended.
 STALE_RETRIES = 3
 REASON = "correction"
@@ -147,18 +150,26 @@ class StockPusher:
             by_product[ref.product_id].append((sku, text))
         accepted: list[str] = []
         for product_id, entries in by_product.items():
-            variants = [{"id": refs[sku].variant_id, "price": text} for sku, text in entries]
-            data = self._client.execute(
-                VARIANT_PRICES_UPDATE, {"productId": product_id, "variants": variants}
-            )
-            errors = data["productVariantsBulkUpdate"]["userErrors"]
-            if errors:
-                reason = "; ".join(str(e.get("message")) for e in errors)
-                rejected.update({sku: reason for sku, _ in entries})
-            else:
-                accepted += [sku for sku, _ in entries]
+            for start in range(0, len(entries), MAX_PRICES):
+                batch = entries[start : start + MAX_PRICES]
+                reason = self._send_prices(product_id, batch, refs)
+                if reason is None:
+                    accepted += [sku for sku, _ in batch]
+                else:
+                    rejected.update(dict.fromkeys((sku for sku, _ in batch), reason))
         return PushResult(
             accepted=tuple(accepted),
             rejected=rejected,
             calls=self._client.calls - calls_before,
         )
+
+    def _send_prices(
+        self, product_id: str, batch: list[tuple[str, str]], refs: Mapping[str, VariantRef]
+    ) -> str | None:
+        """One ``productVariantsBulkUpdate``; the reason Shopify gave if it refused it."""
+        variants = [{"id": refs[sku].variant_id, "price": text} for sku, text in batch]
+        data = self._client.execute(
+            VARIANT_PRICES_UPDATE, {"productId": product_id, "variants": variants}
+        )
+        errors = data["productVariantsBulkUpdate"]["userErrors"]
+        return "; ".join(str(e.get("message")) for e in errors) if errors else None

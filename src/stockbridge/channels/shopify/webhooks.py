@@ -1,4 +1,8 @@
-"""Shopify webhooks: which topics stockbridge subscribes to, and verifying a delivery.
+"""Shopify webhooks: subscribing to the topics stockbridge needs, and verifying a delivery.
+
+:func:`ensure_subscriptions` reads the subscriptions the app already has for the
+callback and creates only the missing ones (``webhookSubscriptionCreate``), so calling
+it again never makes a duplicate.
 
 A delivery is accepted only when ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of
 the raw body keyed with the app's client secret, compared in constant time, before the
@@ -16,18 +20,60 @@ import json
 from datetime import datetime
 
 from stockbridge.channels.base import WebhookEvent, WebhookRequest
+from stockbridge.channels.shopify.client import ShopifyGraphQLClient, error_from_user_errors
+from stockbridge.channels.shopify.documents import (
+    WEBHOOK_SUBSCRIPTION_CREATE,
+    WEBHOOK_SUBSCRIPTIONS,
+)
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
-#: GraphQL topic names stockbridge needs: orders, refunds, stock, and losing the install.
+#: GraphQL topic names stockbridge needs: orders, refunds, returns, stock, products
+#: (listings changed in the shop's admin), and losing the install.
 TOPICS: tuple[str, ...] = (
     "ORDERS_CREATE",
     "ORDERS_UPDATED",
     "ORDERS_CANCELLED",
     "ORDERS_FULFILLED",
     "REFUNDS_CREATE",
+    "RETURNS_REQUEST",
     "INVENTORY_LEVELS_UPDATE",
+    "PRODUCTS_CREATE",
+    "PRODUCTS_UPDATE",
     "APP_UNINSTALLED",
 )
+SUBSCRIPTIONS_PAGE = 50
+
+
+def ensure_subscriptions(client: ShopifyGraphQLClient, callback_url: str) -> list[str]:
+    """Subscribes ``callback_url`` to every topic in :data:`TOPICS` it lacks; returns the
+    subscription ids (existing and new), in the order of :data:`TOPICS`."""
+    existing: dict[str, str] = {}
+    after: str | None = None
+    while True:
+        data = client.execute(
+            WEBHOOK_SUBSCRIPTIONS,
+            {"first": SUBSCRIPTIONS_PAGE, "after": after, "topics": list(TOPICS)},
+        )
+        page = data["webhookSubscriptions"]
+        for node in page["nodes"]:
+            if node["uri"] == callback_url:
+                existing[node["topic"]] = node["id"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    ids: list[str] = []
+    for topic in TOPICS:
+        if topic in existing:
+            ids.append(existing[topic])
+            continue
+        result = client.execute(
+            WEBHOOK_SUBSCRIPTION_CREATE,
+            {"topic": topic, "subscription": {"uri": callback_url, "format": "JSON"}},
+        )["webhookSubscriptionCreate"]
+        if result["userErrors"]:
+            raise error_from_user_errors("webhookSubscriptionCreate", result["userErrors"])
+        ids.append(result["webhookSubscription"]["id"])
+    return ids
 
 
 def _refused(message: str) -> ChannelError:

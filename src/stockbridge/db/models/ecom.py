@@ -117,11 +117,40 @@ class ChannelOperation(StrEnum):
     WEBHOOK_REGISTER = "webhook_register"
 
 
+class LogLevel(StrEnum):
+    """How much a channel log row needs a person's attention (filters the channel logs)."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def statuses(self) -> frozenset[ChannelLogStatus]:
+        return frozenset(status for status in ChannelLogStatus if status.level is self)
+
+
 class ChannelLogStatus(StrEnum):
     STARTED = "started"
     SUCCESS = "success"
-    PARTIAL = "partial"
+    PARTIAL = "partial"  # done, but some records failed
     FAILED = "failed"
+    RETRYING = "retrying"  # a job run that failed and will be tried again
+    AUTH_REQUIRED = "auth_required"  # refused for its credentials; waits for a reconnect
+    DEAD = "dead"  # a job that used up its attempts (a dead letter)
+    CANCELLED = "cancelled"
+
+    @property
+    def level(self) -> LogLevel:
+        return _LOG_LEVELS.get(self, LogLevel.ERROR)
+
+
+_LOG_LEVELS = {
+    ChannelLogStatus.STARTED: LogLevel.INFO,
+    ChannelLogStatus.SUCCESS: LogLevel.INFO,
+    ChannelLogStatus.PARTIAL: LogLevel.WARNING,
+    ChannelLogStatus.RETRYING: LogLevel.WARNING,
+    ChannelLogStatus.CANCELLED: LogLevel.WARNING,
+}
 
 
 class WebhookStatus(StrEnum):
@@ -157,6 +186,9 @@ class EcomChannel(Timestamped, Base):
     safety_buffer: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     max_listed_qty: Mapped[int | None] = mapped_column(Integer)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the periodic order poll goes on from: the adapter's cursor after the last
+    # page committed (sync/order_poll.py).
+    orders_cursor: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -398,10 +430,14 @@ class EcomChannelLog(Base):
         Index(None, "channel_id", "operation"),
         Index(None, "started_at"),
         Index(None, "listing_id", "started_at"),
+        Index(None, "channel_id", "started_at"),
+        Index(None, "job_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("ecom_channels.id"))
+    # The sync job whose run this row records, if any (kept when old jobs are pruned).
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("sync_jobs.id", ondelete="SET NULL"))
     # The listing an operation was about, when it was about one (its history).
     listing_id: Mapped[int | None] = mapped_column(
         ForeignKey("ecom_listings.id", ondelete="SET NULL")

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from stockbridge.db.models.base import Base
@@ -38,10 +38,15 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    DEAD = "dead"  # failed after using up its attempts: a dead letter, to replay
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def unsuccessful(self) -> bool:
+        return self in (JobStatus.FAILED, JobStatus.DEAD)
 
 
 class SyncJob(Base):
@@ -67,9 +72,17 @@ class SyncJob(Base):
     progress_done: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     progress_total: Mapped[int | None] = mapped_column(BigInteger)
     counts: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=json_default_dict)
+    # How far a resumable job got (an adapter cursor): a re-run after a crash goes on from it.
+    cursor: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A queued job waiting to be retried is not run before this time.
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A dead letter that was replayed: the fresh job that replaced it.
+    replayed_as_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sync_jobs.id", ondelete="SET NULL")
+    )

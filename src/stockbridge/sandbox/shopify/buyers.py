@@ -63,6 +63,7 @@ class BuyerOrder(_Input):
     address1: str = "1 High Street"
     city: str = "Bristol"
     zip: str = "BS1 4DJ"
+    province_code: str | None = None
     country_code: CountryCode = "GB"
     shipping_title: str = "Standard"
     shipping_price: Decimal = Field(default=Decimal("0.00"), ge=0, le=100_000)
@@ -78,6 +79,7 @@ class BuyerOrder(_Input):
                 "address1": self.address1,
                 "city": self.city,
                 "zip": self.zip,
+                "province_code": self.province_code,
                 "country_code_v2": self.country_code,
             },
             shipping_title=self.shipping_title,

@@ -45,6 +45,7 @@ from stockbridge.sandbox.shopify import (
     product_set,
     refunds,
     returns,
+    variant_bulk,
     webhooks,
 )
 from stockbridge.sandbox.shopify.context import Info, ResolveContext
@@ -110,6 +111,7 @@ def sandbox_schema() -> GraphQLSchema:
         cancellation.MUTATIONS,
         refunds.MUTATIONS,
         returns.MUTATIONS,
+        variant_bulk.MUTATIONS,
         webhooks.MUTATIONS,
     ):
         for field_name, resolve in mutations.items():

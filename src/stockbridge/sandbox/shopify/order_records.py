@@ -26,6 +26,7 @@ class MailingAddressRecord(BaseModel):
     address2: str | None = None
     city: str | None = None
     province: str | None = None
+    province_code: str | None = None
     zip: str | None = None
     country: str | None = None
     country_code_v2: str | None = None

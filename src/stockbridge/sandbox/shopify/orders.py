@@ -153,15 +153,26 @@ def _first(items: list[Any], first: int | None) -> list[Any]:
     return items if first is None else items[:first]
 
 
+def _vat(order: OrderRecord, info: Info, amount: Decimal) -> dict[str, Any]:
+    return {
+        "title": "VAT",
+        "rate": float(order.tax_rate),
+        "ratePercentage": float(order.tax_rate * 100),
+        "priceSet": money_bag(_ctx(info).state, amount),
+    }
+
+
 def _tax_lines(order: OrderRecord, info: Info) -> list[dict[str, Any]]:
-    return [
-        {
-            "title": "VAT",
-            "rate": float(order.tax_rate),
-            "ratePercentage": float(order.tax_rate * 100),
-            "priceSet": money_bag(_ctx(info).state, totals.total_tax(order)),
-        }
-    ]
+    return [_vat(order, info, totals.total_tax(order))]
+
+
+def _line_tax_lines(line: LineItemRecord, info: Info, first: int | None = None) -> Any:
+    """VAT inside the line's price as bought (refunded units included, as on Shopify)."""
+    if not line.taxable:
+        return []
+    order = order_of(info, line)
+    tax = totals.included_tax(totals.line_subtotal(line), order.tax_rate)
+    return _first([_vat(order, info, tax)], first)
 
 
 def _shipping_line(order: OrderRecord, info: Info) -> dict[str, Any]:
@@ -260,6 +271,9 @@ RESOLVERS: dict[str, dict[str, Callable[..., Any]]] = {
         "originalUnitPriceSet": _line_money(lambda line: line.unit_price),
         "discountedUnitPriceSet": _line_money(lambda line: line.unit_price),
         "originalTotalSet": _line_money(totals.line_subtotal),
+        "taxLines": _line_tax_lines,
+        # The sandbox sells without discount codes, so nothing is ever allocated.
+        "discountAllocations": lambda line, info: [],
         "variant": lambda line, info: _ctx(info).state.variants.get(line.variant_id or ""),
         "product": lambda line, info: _ctx(info).state.products.get(line.product_id or ""),
     },

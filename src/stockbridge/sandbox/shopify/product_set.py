@@ -35,8 +35,8 @@ MAX_VARIANTS = 2048
 MAX_INVENTORY_QUANTITIES = 50_000
 
 
-class _Invalid(Exception):
-    """A user error found while applying productSet; nothing is changed."""
+class Invalid(Exception):
+    """A user error found while applying a product change; nothing is changed."""
 
     def __init__(self, field: list[str], message: str, code: str) -> None:
         super().__init__(message)
@@ -45,9 +45,12 @@ class _Invalid(Exception):
 
 def _money(value: Any, field: list[str]) -> str:
     try:
-        return str(Decimal(str(value)).quantize(Decimal("0.01")))
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation as error:
-        raise _Invalid(field, f"Price {value!r} is not a valid amount.", "INVALID_INPUT") from error
+        raise Invalid(field, f"Price {value!r} is not a valid amount.", "INVALID_INPUT") from error
+    if amount < 0:
+        raise Invalid(field, "Price must be greater than or equal to 0.", "INVALID_INPUT")
+    return str(amount)
 
 
 def _slug(title: str) -> str:
@@ -77,7 +80,7 @@ def resolve_product_set(
         draft = _draft(state, identifier or {})
         try:
             product = _apply_product_set(draft, context, input, identifier or {})
-        except _Invalid as invalid:
+        except Invalid as invalid:
             return _payload(None, [invalid.error], synchronous, state)
         existed = product.id in state.products
         for name in ShopState.model_fields:
@@ -149,19 +152,17 @@ def _apply_product_set(
         if data.get(key) is not None:
             setattr(product, attribute, data[key])
     if not product.title:
-        raise _Invalid(["input", "title"], "Title can't be blank", "MISSING_FIELD_REQUIRED")
+        raise Invalid(["input", "title"], "Title can't be blank", "MISSING_FIELD_REQUIRED")
     wanted_handle = data.get("handle") or product.handle or _slug(product.title)
     product.handle = _unique_handle(state, wanted_handle, product.id)
     if data.get("handle") and product.handle != data["handle"]:
-        raise _Invalid(
+        raise Invalid(
             ["input", "handle"], f"Handle '{data['handle']}' already in use.", "HANDLE_NOT_UNIQUE"
         )
     options_given = data.get("productOptions") is not None
     variants = data.get("variants")
     if options_given and variants is None:
-        raise _Invalid(
-            ["input", "variants"], "Variants input is missing.", "VARIANTS_INPUT_MISSING"
-        )
+        raise Invalid(["input", "variants"], "Variants input is missing.", "VARIANTS_INPUT_MISSING")
     if options_given:
         product.options = _options(state, product.options, data["productOptions"])
     if variants is None and not product.variant_ids:
@@ -171,7 +172,7 @@ def _apply_product_set(
             {"optionValues": [{"optionName": DEFAULT_OPTION[0], "name": DEFAULT_OPTION[1]}]}
         ]
     elif variants is not None and not product.options:
-        raise _Invalid(
+        raise Invalid(
             ["input", "productOptions"],
             "Product options input is missing.",
             "PRODUCT_OPTIONS_INPUT_MISSING",
@@ -190,7 +191,7 @@ def _find_or_start(
     if identifier.get("id"):
         found = state.products.get(identifier["id"])
         if found is None:
-            raise _Invalid(["identifier", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
+            raise Invalid(["identifier", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
         return found
     if identifier.get("handle"):
         by_handle = next(
@@ -218,12 +219,12 @@ def _options(
         path = ["input", "productOptions", str(index)]
         name = option.get("name") or ""
         if name in {r.name for r in records}:
-            raise _Invalid(
+            raise Invalid(
                 [*path, "name"], f"Duplicated option name '{name}'", "DUPLICATED_OPTION_NAME"
             )
         names = [value.get("name") or "" for value in option.get("values") or []]
         if len(set(names)) != len(names):
-            raise _Invalid([*path, "values"], "Duplicated option value.", "DUPLICATED_OPTION_VALUE")
+            raise Invalid([*path, "values"], "Duplicated option value.", "DUPLICATED_OPTION_VALUE")
         previous = known.get(name)
         value_ids = {v.name: v.id for v in previous.option_values} if previous else {}
         records.append(
@@ -249,13 +250,13 @@ def _option_values(
     for index, value in enumerate(given):
         option = next((o for o in product.options if o.name == value.get("optionName")), None)
         if option is None:
-            raise _Invalid(
+            raise Invalid(
                 [*path, "optionValues", str(index)],
                 "Option does not exist",
                 "OPTION_DOES_NOT_EXIST",
             )
         if value.get("name") not in {v.name for v in option.option_values}:
-            raise _Invalid(
+            raise Invalid(
                 [*path, "optionValues", str(index)],
                 "Option value does not exist",
                 "OPTION_VALUE_DOES_NOT_EXIST",
@@ -268,9 +269,9 @@ def _replace_variants(
     state: ShopState, context: ResolveContext, product: ProductRecord, variants: list[Any]
 ) -> None:
     if len(variants) > MAX_VARIANTS:
-        raise _Invalid(["input", "variants"], "Too many variants.", "VARIANTS_OVER_LIMIT")
+        raise Invalid(["input", "variants"], "Too many variants.", "VARIANTS_OVER_LIMIT")
     if sum(len(v.get("inventoryQuantities") or []) for v in variants) > MAX_INVENTORY_QUANTITIES:
-        raise _Invalid(
+        raise Invalid(
             ["input", "variants"],
             "The total number of inventory quantities can't exceed 50000.",
             "INVENTORY_QUANTITIES_LIMIT_EXCEEDED",
@@ -286,7 +287,7 @@ def _replace_variants(
             variant = _new_variant(state, context, product)
         variant.option_values = options
         variant.position = given.get("position") or index + 1
-        _apply_variant_fields(state, variant, given, path)
+        apply_variant_fields(state, variant, given, path)
         variant.updated_at = context.now
         state.variants[variant.id] = variant
         quantities = given.get("inventoryQuantities") or []
@@ -302,7 +303,7 @@ def _match_variant(
 ) -> VariantRecord | None:
     if given.get("id"):
         if given["id"] not in old:
-            raise _Invalid(
+            raise Invalid(
                 [*path, "id"], "Product variant does not exist", "PRODUCT_VARIANT_DOES_NOT_EXIST"
             )
         return old[given["id"]]
@@ -325,7 +326,7 @@ def _new_variant(
     )
 
 
-def _apply_variant_fields(
+def apply_variant_fields(
     state: ShopState, variant: VariantRecord, given: Any, path: list[str]
 ) -> None:
     if given.get("price") is not None:
@@ -364,12 +365,12 @@ def _apply_inventory(
     for index, entry in enumerate(quantities):
         where = [*path, "inventoryQuantities", str(index)]
         if entry["locationId"] not in state.locations:
-            raise _Invalid([*where, "locationId"], "Location does not exist", "INVALID_INPUT")
+            raise Invalid([*where, "locationId"], "Location does not exist", "INVALID_INPUT")
         if entry["name"] not in SETTABLE_NAMES:
-            raise _Invalid([*where, "name"], "Inventory quantity name is invalid", "INVALID_INPUT")
+            raise Invalid([*where, "name"], "Inventory quantity name is invalid", "INVALID_INPUT")
         # Shopify: an existing variant's quantities change only where it is already stocked.
         if existing and state.level(variant.inventory_item_id, entry["locationId"]) is None:
-            raise _Invalid(
+            raise Invalid(
                 [*where, "locationId"],
                 "The variant is not stocked at this location.",
                 "INVALID_INPUT",

@@ -1,0 +1,259 @@
+"""The ``inventory`` and ``prices`` jobs: push a channel's dirty quantities and prices.
+
+A stock or price change bumps ``dirty_seq`` on the publications it touches (see
+``pos/outbox.py``). A push, holding the channel's lock (``sync/channel_lock.py``):
+
+1. reads a batch of dirty, published rows in id order (``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL: a row a stock transaction is changing right now is left to the job that
+   change queues), remembers each row's ``dirty_seq`` and computes its offer
+   (``commerce/offer.py``); the transaction ends there;
+2. sends the quantities, and the prices that differ from the last price pushed (every
+   price, for a ``prices`` job), with no transaction open;
+3. compare-and-clears: ``synced_seq`` becomes the remembered ``dirty_seq`` only where
+   ``dirty_seq`` still equals it, so a sale made during the call leaves its row dirty
+   for the next push instead of being lost. A SKU the marketplace refused gets
+   ``sync_state = error`` and the reason in ``last_error``; it is cleared too (not
+   retried in a loop): the next change of its stock, or the reconcile job, retries it.
+
+Batches are as large as the marketplace's bulk calls (``Capabilities``), and each batch
+starts after the last row of the one before, so a job ends even while sales continue.
+A whole-call failure (``ChannelError``) fails the job and leaves the rows dirty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, and_, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from stockbridge.channels.base import ChannelAdapter, Money, PriceUpdate, StockLevel, TokenSet
+from stockbridge.commerce import channels
+from stockbridge.commerce.channels import ChannelContext, ChannelLink
+from stockbridge.commerce.offer import ChannelRules, Offer, offers_for
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import (
+    EcomListing,
+    EcomListingChannel,
+    JobKind,
+    ProductCode,
+    PublicationStatus,
+    SyncState,
+)
+from stockbridge.db.types import utcnow
+from stockbridge.sync.channel_lock import channel_lock
+from stockbridge.sync.context import JobRun
+
+#: How long a push waits for the channel's lock held by another push.
+LOCK_WAIT_SECONDS = 120.0
+
+_PUBLICATIONS = cast(Table, EcomListingChannel.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Dirty:
+    """One dirty publication as read, with the ``dirty_seq`` it had then."""
+
+    id: int
+    listing_id: int
+    sku: str
+    seq: int
+    last_price_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one row of a batch: pushed, or refused with a reason."""
+
+    row: Dirty
+    offer: Offer
+    price_sent: bool
+    error: str | None
+
+
+def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
+    """Published rows of the channel with changes not yet pushed, in id order."""
+    return (
+        select(
+            EcomListingChannel.id,
+            EcomListingChannel.listing_id,
+            func.coalesce(EcomListingChannel.external_sku, ProductCode.sku),
+            EcomListingChannel.dirty_seq,
+            EcomListingChannel.last_pushed_price_cents,
+        )
+        .join(EcomListing, EcomListing.id == EcomListingChannel.listing_id)
+        .join(ProductCode, ProductCode.id == EcomListing.product_code_id)
+        .where(
+            EcomListingChannel.channel_id == channel_id,
+            EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq,
+            EcomListingChannel.status == PublicationStatus.PUBLISHED,
+            EcomListingChannel.id > after,
+        )
+        .order_by(EcomListingChannel.id)
+    )
+
+
+def push_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
+    """The handler of both kinds, reaching marketplaces through ``ctx``."""
+
+    def handle(run: JobRun) -> Mapping[str, int]:
+        if run.channel_id is None:
+            raise ValueError(f"a {run.kind.value} job needs a channel")
+        return push_channel(ctx, run, all_prices=run.kind is JobKind.PRICES)
+
+    return handle
+
+
+def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) -> dict[str, int]:
+    assert run.channel_id is not None
+    channel_id = run.channel_id
+    engine = cast(Engine, run.sessions.kw["bind"])
+    for name in ("pushed", "rejected", "changed_meanwhile", "calls"):
+        run.counts.setdefault(name, 0)
+    with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
+        with transaction(run.sessions) as session:
+            channel = channels.get_channel(session, channel_id)
+            settings = channels.channel_settings(channel)
+            rules = ChannelRules(
+                branch_ids=tuple(settings.branch_ids),
+                safety_buffer=settings.safety_buffer,
+                max_listed_qty=settings.max_listed_qty,
+                price_rule=settings.price_rule,
+            )
+            link = channels.read_link(ctx, channel)
+            total = session.scalar(
+                select(func.count()).select_from(dirty_rows(channel_id).subquery())
+            )
+        refreshed: list[TokenSet] = []
+        adapter = channels.link_adapter(ctx, link, refreshed)
+        capabilities = adapter.capabilities
+        size = min(capabilities.max_quantities_per_call, capabilities.max_prices_per_call)
+        run.progress(0, total or 0)
+        done, after = 0, 0
+        try:
+            while batch := _read_batch(run, rules, channel_id, after=after, size=size):
+                outcomes = _send(adapter, batch, all_prices=all_prices, run=run)
+                _compare_and_clear(run, outcomes)
+                after = batch[-1][0].id
+                done += len(batch)
+                run.progress(done, max(done, total or 0))
+        finally:
+            _keep_tokens(ctx, run, link, refreshed)
+    return run.counts
+
+
+def _read_batch(
+    run: JobRun, rules: ChannelRules, channel_id: int, *, after: int, size: int
+) -> list[tuple[Dirty, Offer]]:
+    with transaction(run.sessions) as session:
+        query = dirty_rows(channel_id, after=after).limit(size)
+        rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query))]
+        offers = offers_for(session, rules, (row.listing_id for row in rows))
+    return [(row, offers[row.listing_id]) for row in rows]
+
+
+def _skip_locked(session: Session, query: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(of=EcomListingChannel, skip_locked=True)
+    return query
+
+
+def _send(
+    adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]], *, all_prices: bool, run: JobRun
+) -> list[Outcome]:
+    """The bulk calls, with no transaction open; per-row outcome."""
+    levels = [StockLevel(row.sku, offer.quantity) for row, offer in batch]
+    result = adapter.set_quantities(levels)
+    refused = dict(result.rejected)
+    calls = result.calls
+    prices = [
+        (row, offer)
+        for row, offer in batch
+        if row.sku not in refused and (all_prices or row.last_price_cents != offer.price_cents)
+    ]
+    if prices:
+        updates = [PriceUpdate(row.sku, Money(o.price_cents, o.currency)) for row, o in prices]
+        priced = adapter.set_prices(updates)
+        refused.update(priced.rejected)
+        calls += priced.calls
+    run.count("calls", calls)
+    sent = {row.sku for row, _ in prices}
+    return [
+        Outcome(row, offer, price_sent=row.sku in sent, error=refused.get(row.sku))
+        for row, offer in batch
+    ]
+
+
+_RECORD = (
+    update(_PUBLICATIONS)
+    .where(_PUBLICATIONS.c.id == bindparam("row_id"))
+    .values(
+        last_pushed_qty=func.coalesce(bindparam("qty"), _PUBLICATIONS.c.last_pushed_qty),
+        last_pushed_price_cents=func.coalesce(
+            bindparam("price"), _PUBLICATIONS.c.last_pushed_price_cents
+        ),
+        last_synced_at=bindparam("now"),
+        sync_state=bindparam("state"),
+        last_error=bindparam("error"),
+        updated_at=bindparam("now"),
+    )
+)
+_CLEAR = (
+    update(_PUBLICATIONS)
+    .where(
+        and_(
+            _PUBLICATIONS.c.id == bindparam("row_id"),
+            _PUBLICATIONS.c.dirty_seq == bindparam("seq"),
+        )
+    )
+    .values(synced_seq=bindparam("seq"), dirty_at=None)
+)
+
+
+def _compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
+    now = utcnow()
+    with transaction(run.sessions) as session:
+        cleared = {
+            outcome.row.id
+            for outcome in outcomes
+            if getattr(
+                session.execute(_CLEAR, {"row_id": outcome.row.id, "seq": outcome.row.seq}),
+                "rowcount",
+                0,
+            )
+        }
+        records = [_record(outcome, outcome.row.id in cleared, now) for outcome in outcomes]
+        session.execute(_RECORD, records)
+    rejected = sum(1 for outcome in outcomes if outcome.error)
+    run.count("pushed", len(outcomes) - rejected)
+    run.count("rejected", rejected)
+    run.count("changed_meanwhile", len(outcomes) - len(cleared))
+
+
+def _record(outcome: Outcome, cleared: bool, now: datetime) -> dict[str, Any]:
+    """What one row's push leaves on it: what was pushed, its state, its error."""
+    ok = outcome.error is None
+    state = SyncState.IN_SYNC if cleared else SyncState.PENDING
+    if not ok:
+        state = SyncState.ERROR
+    return {
+        "row_id": outcome.row.id,
+        "qty": outcome.offer.quantity if ok else None,
+        "price": outcome.offer.price_cents if ok and outcome.price_sent else None,
+        "state": state,
+        "error": outcome.error,
+        "now": now,
+    }
+
+
+def _keep_tokens(
+    ctx: ChannelContext, run: JobRun, link: ChannelLink, refreshed: list[TokenSet]
+) -> None:
+    """Tokens the adapter refreshed during the push are stored for the next one."""
+    if not refreshed or link.channel_id is None:
+        return
+    with transaction(run.sessions) as session:
+        channels.store_tokens(ctx, channels.get_channel(session, link.channel_id), refreshed[-1])

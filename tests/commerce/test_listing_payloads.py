@@ -1,0 +1,112 @@
+"""What a listing sends to a channel: quantity rule, SKU per condition, overrides."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stockbridge.channels.base import Money
+from stockbridge.commerce.listing_payloads import channel_sku, listing_payload, offered_quantity
+from stockbridge.db.models import (
+    Condition,
+    EcomListing,
+    EcomListingChannel,
+    ListingStatus,
+    ProductCode,
+    PublicationStatus,
+    SyncState,
+)
+
+quantities = st.integers(min_value=-50, max_value=10_000)
+
+
+@given(
+    available=quantities,
+    buffer=st.integers(min_value=0, max_value=1_000),
+    cap=st.none() | st.integers(min_value=0, max_value=1_000),
+)
+def test_the_offered_quantity_is_available_less_buffer_capped_never_negative(
+    available: int, buffer: int, cap: int | None
+) -> None:
+    offered = offered_quantity(available, safety_buffer=buffer, max_listed=cap)
+
+    assert 0 <= offered <= max(available - buffer, 0)
+    if cap is not None:
+        assert offered <= cap
+    expected = max(available - buffer, 0) if cap is None else min(max(available - buffer, 0), cap)
+    assert offered == expected
+
+
+def _product() -> ProductCode:
+    return ProductCode(
+        sku="LAMP-1",
+        name="Lamp",
+        description="A lamp.",
+        brand="Acme",
+        barcode="4006381333931",
+        price_cents=4999,
+        currency="GBP",
+        weight_grams=900,
+    )
+
+
+def _listing(**values: object) -> EcomListing:
+    fields: dict[str, object] = {
+        "product_code_id": 1,
+        "title": "Brass lamp",
+        "description": "Rewired.",
+        "condition": Condition.NEW,
+        "status": ListingStatus.ACTIVE,
+        "image_urls": ["https://img.example/2.jpg", "https://img.example/1.jpg"],
+        "primary_image_url": "https://img.example/1.jpg",
+        "category_mapping": {"ebay": "112581", "shopify": "Lamps"},
+        "attributes": {"Colour": "Brass", "Fits": ["E27", "B22"]},
+        "price_cents": None,
+        "currency": None,
+    }
+    return EcomListing(**(fields | values))
+
+
+def _publication(**values: object) -> EcomListingChannel:
+    fields: dict[str, object] = {
+        "status": PublicationStatus.PENDING,
+        "sync_state": SyncState.PENDING,
+        "overrides": {},
+        "external_sku": None,
+    }
+    return EcomListingChannel(**(fields | values))
+
+
+def test_each_condition_gets_a_sku_of_its_own() -> None:
+    product = _product()
+
+    assert channel_sku(product, Condition.NEW) == "LAMP-1"
+    assert channel_sku(product, Condition.USED) == "LAMP-1-used"
+
+
+def test_the_payload_is_master_content_with_the_store_price_when_the_listing_has_none() -> None:
+    payload = listing_payload(_publication(), _listing(), _product(), provider="ebay", quantity=3)
+
+    assert (payload.sku, payload.title, payload.quantity) == ("LAMP-1", "Brass lamp", 3)
+    assert payload.price == Money(4999, "GBP")
+    assert payload.images == ("https://img.example/1.jpg", "https://img.example/2.jpg")
+    assert payload.attributes == {"Colour": "Brass", "Fits": ("E27", "B22")}
+    assert (payload.category, payload.brand, payload.weight_grams) == ("112581", "Acme", 900)
+
+
+def test_a_publications_overrides_and_recorded_sku_win() -> None:
+    overrides = {
+        "title": "Lamp (eBay)",
+        "price_cents": 5500,
+        "category": "9999",
+        "policies": {"fulfillment": "61"},
+    }
+    publication = _publication(overrides=overrides, external_sku="OLD-LAMP")
+
+    payload = listing_payload(
+        publication, _listing(price_cents=4500), _product(), provider="ebay", quantity=0
+    )
+
+    assert (payload.sku, payload.title, payload.category) == ("OLD-LAMP", "Lamp (eBay)", "9999")
+    assert payload.price == Money(5500, "GBP")
+    assert payload.policies == {"fulfillment": "61"}
