@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     shopify_client_secret: SecretStr | None = Field(
         None, description="Also the key that signs Shopify's webhooks."
     )
+    webhook_max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest webhook delivery accepted (bytes); larger is 413."
+    )
+    webhook_rate_limit_per_minute: int = Field(
+        100, ge=1, description="Webhook deliveries accepted per client IP per minute; then 429."
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

@@ -52,8 +52,8 @@ def test_every_api_operation_is_documented_and_secured(app: FastAPI) -> None:
     for path, operation in operations:
         assert operation.get("summary"), path
         assert operation.get("tags"), path
-        if operation.get("x-authenticated-by") == "oauth-state":
-            continue  # the OAuth callback: see tests/api/test_auth.py
+        if operation.get("x-authenticated-by") in ("oauth-state", "signature"):
+            continue  # OAuth callback (tests/api/test_auth.py), webhooks (tests/webhooks)
         assert operation["security"] == [{"ApiKey": []}], path
         unauthorised = operation["responses"]["401"]["content"]
         assert unauthorised["application/problem+json"]["schema"] == {

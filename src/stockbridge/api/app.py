@@ -19,10 +19,12 @@ from stockbridge import __version__
 from stockbridge.api.problems import add_problem_schema, install_problem_handlers
 from stockbridge.api.routers import api_router, health
 from stockbridge.api.routers.channels import channels_router, oauth_callback_router
+from stockbridge.api.routers.webhook_ingest import webhook_ingest_router
 from stockbridge.channels.registry import ProviderRegistry, registry
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import make_engine, make_session_factory
 from stockbridge.settings import Settings, get_settings
+from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.queue import JobQueue
 from stockbridge.vault import Vault
 
@@ -57,7 +59,7 @@ def create_app(
         settings.ensure_sqlite_directory()
         engine = make_engine(settings.database_url)
         session_factory = make_session_factory(engine)
-    job_queue = job_queue or JobQueue(settings, session_factory)
+    job_queue = job_queue or JobQueue(settings, session_factory, default_handlers(channel_context))
     app = FastAPI(
         title="Stockbridge",
         version=__version__,
@@ -73,6 +75,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(channels_router(channel_context))
     app.include_router(oauth_callback_router())
+    app.include_router(webhook_ingest_router(settings))
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
 

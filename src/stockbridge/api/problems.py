@@ -56,6 +56,30 @@ class Forbidden(StockbridgeError):
     title = "Forbidden"
 
 
+class PayloadTooLarge(StockbridgeError):
+    status = 413
+    title = "Payload too large"
+
+
+class TooManyRequests(StockbridgeError):
+    """Answered with ``Retry-After``: the seconds until the caller may send again."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+def _error_headers(error: StockbridgeError) -> dict[str, str] | None:
+    if isinstance(error, NotAuthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    return None
+
+
 def problem_type(error_class: type[StockbridgeError]) -> str:
     """``InsufficientStock`` -> ``tag:stockbridge,2026:insufficient-stock``."""
     slug = re.sub(r"(?<!^)(?=[A-Z])", "-", error_class.__name__).lower()
@@ -86,7 +110,6 @@ def problem_response(
 
 def _stockbridge_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StockbridgeError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
     return problem_response(
         request,
         status=error.status,
@@ -94,7 +117,7 @@ def _stockbridge_error(request: Request, error: Exception) -> JSONResponse:
         detail=error.detail,
         type_=problem_type(type(error)),
         extra=error.extra,
-        headers=headers,
+        headers=_error_headers(error),
     )
 
 

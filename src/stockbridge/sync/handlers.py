@@ -21,6 +21,7 @@ from stockbridge.sync.order_poll import OrderPoll
 from stockbridge.sync.publish import publish_listings
 from stockbridge.sync.push import push_handler
 from stockbridge.vault import Vault
+from stockbridge.webhooks.processing import webhook_handler
 
 Handler = Callable[[JobRun], Mapping[str, int] | None]
 
@@ -67,4 +68,5 @@ def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHa
     push = push_handler(channels)
     handlers.add(JobKind.INVENTORY, push)
     handlers.add(JobKind.PRICES, push)
+    handlers.add(JobKind.WEBHOOK, webhook_handler(channels))
     return handlers

@@ -20,6 +20,7 @@ from stockbridge.api.routers import (
     stock,
     sync,
     versions,
+    webhooks,
 )
 
 pos_router = APIRouter(prefix="/pos")
@@ -27,7 +28,7 @@ for module in (branches, product_codes, versions, stock, ledger, sales, orders):
     pos_router.include_router(module.router)
 
 ecom_router = APIRouter(prefix="/ecom")
-for module in (listings, ecom_orders, sync):
+for module in (listings, ecom_orders, sync, webhooks):
     ecom_router.include_router(module.router)
 
 api_router = APIRouter(

@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     RECONCILE = "reconcile"  # re-assert every quantity on a marketplace
     RETURNS = "returns"  # poll returns and refunds
     CLEANUP = "cleanup"  # prune old finished job records
+    WEBHOOK = "webhook"  # process one logged webhook delivery
 
 
 class JobStatus(StrEnum):

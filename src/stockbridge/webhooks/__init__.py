@@ -1,0 +1,1 @@
+"""Marketplace webhooks: ingestion (limit, verify, log once, acknowledge) and processing."""

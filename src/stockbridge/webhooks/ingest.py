@@ -1,0 +1,170 @@
+"""Receiving one delivery: verify its signature on the raw body, log it once, queue it.
+
+:func:`receive` does only what must happen before the acknowledgement: read the
+channel (a short transaction), let the channel's adapter verify the delivery (no
+transaction open: eBay's key may have to be fetched), then, in one transaction, one
+``INSERT ... ON CONFLICT DO NOTHING`` into ``ecom_webhook_logs`` on ``(channel_id,
+delivery_id)`` and, only if the row is new, one ``webhook`` job, whose worker is woken
+after the commit. A repeat of a delivery inserts nothing and queues nothing.
+
+A delivery whose signature does not verify is logged with status ``rejected`` (under a
+delivery id of its own, since a forger's id must not block the real delivery) and
+refused with :class:`SignatureRejected`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookRequest
+from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import EcomWebhookLog, JobKind, WebhookStatus
+from stockbridge.db.types import utcnow
+from stockbridge.db.upsert import insert_unless_present
+from stockbridge.errors import (
+    ChannelError,
+    ChannelErrorCategory,
+    InvalidInput,
+    NotFound,
+    StockbridgeError,
+)
+from stockbridge.sync.jobs import Waker, enqueue_job
+
+#: Headers kept with a logged delivery (never a signature or a token).
+KEPT_HEADERS = frozenset(
+    {
+        "content-type",
+        "x-shopify-topic",
+        "x-shopify-shop-domain",
+        "x-shopify-api-version",
+        "x-shopify-webhook-id",
+        "x-shopify-event-id",
+        "x-shopify-triggered-at",
+        "user-agent",
+    }
+)
+REJECTED_TOPIC = "rejected"
+
+
+class SignatureRejected(StockbridgeError):
+    status = 401
+    title = "Webhook signature rejected"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a delivery: a challenge answered, or logged (``duplicate``: before)."""
+
+    challenge: dict[str, Any] | None = None
+    log_id: int | None = None
+    duplicate: bool = False
+
+
+def receive(
+    sessions: sessionmaker[Session],
+    ctx: ChannelContext,
+    waker: Waker,
+    *,
+    provider: str,
+    channel_id: int,
+    request: WebhookRequest,
+    source_ip: str | None,
+) -> Receipt:
+    with transaction(sessions) as session:
+        channel = get_channel(session, channel_id)
+        if channel.provider != provider:
+            raise NotFound(f"channel {channel_id} is not a {provider} channel")
+        link = read_link(ctx, channel)
+    try:
+        parsed = link_adapter(ctx, link).parse_webhook(request)
+    except ChannelError as error:
+        if error.category is not ChannelErrorCategory.AUTH_FAILED:
+            raise InvalidInput(str(error.detail or error)) from error
+        _log_rejected(sessions, channel_id, request, source_ip, str(error.detail or error))
+        raise SignatureRejected(str(error.detail or error)) from error
+    if isinstance(parsed, WebhookChallenge):
+        return Receipt(challenge=dict(parsed.response_body))
+    with transaction(sessions) as session:
+        return _log_once(session, waker, channel_id, parsed, request, source_ip)
+
+
+def _headers(request: WebhookRequest) -> dict[str, str]:
+    return {name: value for name, value in request.headers.items() if name in KEPT_HEADERS}
+
+
+def _log_once(
+    session: Session,
+    waker: Waker,
+    channel_id: int,
+    event: WebhookEvent,
+    request: WebhookRequest,
+    source_ip: str | None,
+) -> Receipt:
+    values = {
+        "channel_id": channel_id,
+        "delivery_id": event.delivery_id[:200],
+        "event_type": event.topic[:100],
+        "status": WebhookStatus.RECEIVED,
+        "processed": False,
+        "headers": _headers(request),
+        "payload": dict(event.payload),
+        "source_ip": source_ip,
+        "created_at": utcnow(),
+    }
+    inserted = session.execute(
+        insert_unless_present(
+            session, EcomWebhookLog, values, unique_on=("channel_id", "delivery_id")
+        ).returning(EcomWebhookLog.id)
+    ).scalar_one_or_none()
+    if inserted is None:
+        return Receipt(duplicate=True)
+    queue_processing(session, waker, channel_id, inserted)
+    return Receipt(log_id=inserted)
+
+
+def queue_processing(session: Session, waker: Waker, channel_id: int, log_id: int) -> None:
+    enqueue_job(
+        session, waker, kind=JobKind.WEBHOOK, channel_id=channel_id, payload={"log_id": log_id}
+    )
+
+
+def _log_rejected(
+    sessions: sessionmaker[Session],
+    channel_id: int,
+    request: WebhookRequest,
+    source_ip: str | None,
+    why: str,
+) -> None:
+    with transaction(sessions) as session:
+        session.add(
+            EcomWebhookLog(
+                channel_id=channel_id,
+                delivery_id=f"{REJECTED_TOPIC}:{uuid.uuid4()}",
+                event_type=_claimed_topic(request)[:100],
+                status=WebhookStatus.REJECTED,
+                processed=True,
+                error_message=why,
+                headers=_headers(request),
+                # A refused body is not trusted JSON: only its size is kept.
+                payload={"bytes": len(request.body)},
+                source_ip=source_ip,
+                processed_at=utcnow(),
+            )
+        )
+
+
+def _claimed_topic(request: WebhookRequest) -> str:
+    topic = request.headers.get("x-shopify-topic")
+    if topic:
+        return topic
+    try:
+        claimed = json.loads(request.body).get("metadata", {}).get("topic")
+    except (ValueError, AttributeError):
+        claimed = None
+    return str(claimed) if claimed else REJECTED_TOPIC

@@ -1,0 +1,173 @@
+"""The ``webhook`` job: act on one logged delivery, then mark its log row processed or failed.
+
+Order topics re-fetch the order from the marketplace (``get_order``, no transaction
+open) and import it through ``commerce/orders``, which resolves deliveries out of order
+by the marketplace's ``updated_at``: the order as it is now is always the newest.
+Inventory and product updates mark the matching publications dirty, so the push job
+re-asserts the store's quantity (the store wins). ``app/uninstalled`` puts the channel
+in ``auth_required`` and cancels its waiting jobs. Compliance topics go to
+:mod:`stockbridge.webhooks.privacy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from stockbridge.channels.base import NormalizedOrder
+from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
+from stockbridge.commerce.orders import import_order
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import (
+    ChannelStatus,
+    EcomChannel,
+    EcomListingChannel,
+    EcomOrder,
+    EcomWebhookLog,
+    JobStatus,
+    SyncJob,
+    WebhookStatus,
+)
+from stockbridge.db.types import utcnow
+from stockbridge.errors import NotFound
+from stockbridge.sync.context import JobRun
+from stockbridge.webhooks import privacy
+from stockbridge.webhooks.topics import Action, ActionKind, action_for
+
+ACTOR = "webhook"
+MAX_ERROR_LENGTH = 4000
+
+
+def webhook_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
+    def handle(run: JobRun) -> Mapping[str, int]:
+        log_id = int(run.payload["log_id"])
+        try:
+            return _process(ctx, run, log_id)
+        except Exception as error:
+            with transaction(run.sessions) as session:
+                _finish(session, log_id, WebhookStatus.FAILED, f"{type(error).__name__}: {error}")
+            raise
+
+    return handle
+
+
+def _process(ctx: ChannelContext, run: JobRun, log_id: int) -> Mapping[str, int]:
+    with transaction(run.sessions) as session:
+        log = session.get(EcomWebhookLog, log_id)
+        if log is None:
+            raise NotFound(f"webhook delivery {log_id} does not exist")
+        channel = get_channel(session, log.channel_id)
+        action = action_for(channel.provider, log.event_type, log.payload)
+        link = read_link(ctx, channel)
+    order: NormalizedOrder | None = None
+    if action.kind is ActionKind.IMPORT_ORDER and action.external_id:
+        order = link_adapter(ctx, link).get_order(action.external_id)
+    with transaction(run.sessions) as session:
+        channel = get_channel(session, link.channel_id or 0)
+        counts = _apply(session, channel, action, order, log_id, run.job_id)
+        status = WebhookStatus.IGNORED if action.kind is ActionKind.IGNORE else None
+        _finish(session, log_id, status or WebhookStatus.PROCESSED, None)
+    return counts
+
+
+def _apply(
+    session: Session,
+    channel: EcomChannel,
+    action: Action,
+    order: NormalizedOrder | None,
+    log_id: int,
+    job_id: int,
+) -> dict[str, int]:
+    if order is not None:
+        result = import_order(session, channel.id, order, actor=ACTOR)
+        privacy.erase_if_redacted(session, channel.id, result.order_id)
+        return {str(result.outcome): 1}
+    if action.kind is ActionKind.MARK_DIRTY and action.external_id:
+        return {"marked_dirty": _mark_dirty(session, channel.id, action.external_id)}
+    if action.kind is ActionKind.UNINSTALLED:
+        return {"jobs_cancelled": _uninstalled(session, channel, job_id)}
+    if action.kind is ActionKind.DATA_REQUEST:
+        return _data_request(session, channel, action, log_id)
+    if action.kind is ActionKind.REDACT_CUSTOMER:
+        orders = privacy.matching_orders(
+            session, channel.id, external_ids=action.order_ids, buyer=action.buyer
+        )
+        needles = (*action.buyer, *action.order_ids, *(o.external_id for o in orders))
+        return {
+            "orders_redacted": privacy.erase_orders(session, channel, orders),
+            "payloads_redacted": privacy.erase_payloads(session, channel.id, needles),
+        }
+    if action.kind is ActionKind.REDACT_SHOP:
+        every = session.scalars(select(EcomOrder).where(EcomOrder.channel_id == channel.id))
+        return {
+            "orders_redacted": privacy.erase_orders(session, channel, list(every)),
+            "payloads_redacted": privacy.erase_all_payloads(session, channel.id),
+        }
+    return {"ignored": 1}
+
+
+def _finish(session: Session, log_id: int, status: WebhookStatus, error: str | None) -> None:
+    log = session.get(EcomWebhookLog, log_id)
+    if log is None:
+        return
+    log.status, log.processed = status, status is not WebhookStatus.FAILED
+    log.error_message = error[:MAX_ERROR_LENGTH] if error else None
+    log.processed_at = utcnow()
+
+
+def _mark_dirty(session: Session, channel_id: int, external_id: str) -> int:
+    """Bump the dirty marker of the channel's publications this marketplace id names."""
+    publications = session.scalars(
+        select(EcomListingChannel).where(EcomListingChannel.channel_id == channel_id)
+    ).all()
+    wanted = {external_id, external_id.rsplit("/", 1)[-1]}
+    ids = sorted(
+        p.id
+        for p in publications
+        if p.external_id in wanted or wanted & {str(v) for v in p.external_refs.values()}
+    )
+    if not ids:
+        return 0
+    now = utcnow()
+    session.execute(
+        update(EcomListingChannel)
+        .where(EcomListingChannel.id.in_(ids))
+        .values(
+            dirty_seq=EcomListingChannel.dirty_seq + 1,
+            dirty_at=func.coalesce(EcomListingChannel.dirty_at, now),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)
+
+
+def _uninstalled(session: Session, channel: EcomChannel, job_id: int) -> int:
+    channel.status = ChannelStatus.AUTH_REQUIRED
+    channel.last_error = "the app was uninstalled from the shop: connect the channel again"
+    result = session.execute(
+        update(SyncJob)
+        .where(
+            SyncJob.channel_id == channel.id,
+            SyncJob.id != job_id,
+            SyncJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+        )
+        .values(status=JobStatus.CANCELLED, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _data_request(
+    session: Session, channel: EcomChannel, action: Action, log_id: int
+) -> dict[str, int]:
+    orders = privacy.matching_orders(
+        session, channel.id, external_ids=action.order_ids, buyer=action.buyer
+    )
+    log = session.get(EcomWebhookLog, log_id)
+    if log is not None:
+        # The export is kept beside the request: the shop owner answers the buyer from it.
+        log.headers = {**log.headers, "stockbridge-export": privacy.held_for(orders)}
+    return {"orders_held": len(orders)}

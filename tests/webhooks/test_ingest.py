@@ -1,0 +1,111 @@
+"""Webhook deliveries over HTTP: verified on the raw body, logged once, limited by size and
+rate, acknowledged at once; the processing waits in a job."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from stockbridge.db.models import EcomWebhookLog, JobKind, SyncJob, WebhookStatus
+from tests.webhooks.conftest import Stockbridge
+
+
+def logs(stockbridge: Stockbridge) -> list[EcomWebhookLog]:
+    with stockbridge.sessions() as session:
+        return list(session.scalars(select(EcomWebhookLog).order_by(EcomWebhookLog.id)))
+
+
+def webhook_jobs(stockbridge: Stockbridge) -> int:
+    with stockbridge.sessions() as session:
+        count = session.scalar(
+            select(func.count()).select_from(SyncJob).where(SyncJob.kind == JobKind.WEBHOOK)
+        )
+        return int(count or 0)
+
+
+def test_the_same_delivery_ten_times_at_once_is_logged_and_queued_once(
+    stockbridge: Stockbridge,
+) -> None:
+    payload = {"id": 7001, "inventory_item_id": 555, "available": 3}
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(
+            pool.map(lambda _: stockbridge.shopify("inventory_levels/update", payload), range(10))
+        )
+
+    assert [a.status_code for a in answers] == [200] * 10
+    assert sum(a.json()["duplicate"] for a in answers) == 9
+    assert [(log.event_type, log.status) for log in logs(stockbridge)] == [
+        ("inventory_levels/update", WebhookStatus.RECEIVED)
+    ]
+    assert webhook_jobs(stockbridge) == 1
+
+
+def test_a_forged_delivery_is_refused_and_logged_as_rejected(stockbridge: Stockbridge) -> None:
+    answer = stockbridge.shopify("orders/create", {"id": 1}, secret="not-the-app-secret")
+
+    assert answer.status_code == 401, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    [log] = logs(stockbridge)
+    assert (log.status, log.event_type, log.payload) == (
+        WebhookStatus.REJECTED,
+        "orders/create",
+        {"bytes": len(b'{"id":1}')},
+    )
+    assert webhook_jobs(stockbridge) == 0
+
+
+def test_a_tampered_body_is_refused(stockbridge: Stockbridge) -> None:
+    signed = b'{"id":2,"total_price":"10.00"}'
+    answer = stockbridge.shopify(
+        "orders/create", {}, body=b'{"id":2,"total_price":"0.01"}', signed_body=signed
+    )
+
+    assert answer.status_code == 401
+    assert [log.status for log in logs(stockbridge)] == [WebhookStatus.REJECTED]
+
+
+def test_a_forged_delivery_does_not_block_the_real_one(stockbridge: Stockbridge) -> None:
+    forged = stockbridge.shopify("orders/create", {"id": 3}, secret="wrong", delivery_id="d-3")
+    real = stockbridge.shopify("orders/create", {"id": 3}, delivery_id="d-3")
+
+    assert (forged.status_code, real.status_code) == (401, 200)
+    assert real.json()["duplicate"] is False
+    assert sorted(log.status for log in logs(stockbridge)) == [
+        WebhookStatus.RECEIVED,
+        WebhookStatus.REJECTED,
+    ]
+
+
+def test_an_oversized_delivery_is_413_and_leaves_nothing(stockbridge: Stockbridge) -> None:
+    payload = {"id": 4, "note": "x" * 5000}  # the test limit is 4096 bytes
+
+    answer = stockbridge.shopify("orders/create", payload)
+
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["status"] == 413
+    assert logs(stockbridge) == []
+
+
+def test_an_unknown_channel_is_404(stockbridge: Stockbridge) -> None:
+    answer = stockbridge.shopify("orders/create", {"id": 5}, channel_id=999_999)
+
+    assert answer.status_code == 404
+    assert logs(stockbridge) == []
+
+
+@pytest.mark.parametrize(
+    "limits", [{"webhook_max_body_bytes": 4096, "webhook_rate_limit_per_minute": 5}]
+)
+def test_more_than_the_rate_from_one_address_is_429_with_retry_after(
+    stockbridge: Stockbridge,
+) -> None:
+    answers = [
+        stockbridge.shopify("products/update", {"id": n}, delivery_id=f"r-{n}") for n in range(7)
+    ]
+
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
+    assert 1 <= int(answers[-1].headers["retry-after"]) <= 60
+    assert len(logs(stockbridge)) == 5
