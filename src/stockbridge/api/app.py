@@ -31,12 +31,15 @@ from stockbridge.vault import Vault
 DESCRIPTION = """\
 The store core of stockbridge (`/api/pos`): branches, product codes with their stock per
 branch and condition, stock movements and their ledger, POS sales and store orders. The
-marketplace side (`/api/ecom`): connected channels (eBay, Shopify, third-party providers).
+marketplace side (`/api/ecom`): connected channels (eBay, Shopify, third-party providers),
+listings and their publication, imported orders, webhooks, sync jobs.
 
-Every `/api` route needs `Authorization: Bearer <api key>`; keys with the `readonly`
-role may only read. Errors are RFC 9457 problem details (`application/problem+json`);
-lists take `page` and `per_page` and answer `{items, total, page, per_page}`. Money is in
-integer minor units (`*_cents`) with an ISO 4217 `currency`; times are UTC.
+Every `/api` route needs `Authorization: Bearer <api key>`, except the OAuth callback
+(checked by its sealed `state`) and the webhook deliveries (checked by the marketplace's
+signature); keys with the `readonly` role may only read. Errors are RFC 9457 problem
+details (`application/problem+json`); lists take `page` and `per_page` and answer
+`{items, total, page, per_page}`. Money is in integer minor units (`*_cents`) with an
+ISO 4217 `currency`; times are UTC.
 """
 
 
