@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from stockbridge.channels.base import ListingPayload, Money, StockLevel
+from stockbridge.channels.base import ListingPayload, Money, StockLevel, TokenSet
 from stockbridge.channels.ebay import EbayAdapter
 from stockbridge.channels.ebay.client import Api
 from stockbridge.channels.registry import ChannelConnection
@@ -44,7 +44,9 @@ def _served(config: EbaySandboxConfig) -> AbstractContextManager[str]:
     return serve_in_thread(create_app(config))
 
 
-def _connect(base_url: str) -> EbayAdapter:
+def connect_seller(base_url: str) -> tuple[EbayAdapter, TokenSet]:
+    """OAuth as the sandbox's seller, and a business location to list from (set-up, not
+    measured): the adapter and its tokens."""
     connection = ChannelConnection(
         channel_id=None,
         base_url=base_url,
@@ -60,8 +62,17 @@ def _connect(base_url: str) -> EbayAdapter:
     start = adapter.start_oauth(REDIRECT, "bench")
     redirect = httpx.get(start.url, follow_redirects=False, timeout=10).headers["location"]
     query = {key: values[0] for key, values in parse_qs(urlsplit(redirect).query).items()}
-    adapter.exchange_code(query, REDIRECT)
-    return adapter
+    tokens = adapter.exchange_code(query, REDIRECT)
+    adapter.client.request(
+        Api.INVENTORY,
+        "POST",
+        f"/sell/inventory/v1/location/{LOCATION}",
+        json={
+            "location": {"address": {"city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB"}},
+            "name": "Shop",
+        },
+    )
+    return adapter, tokens
 
 
 def _calls(http: httpx.Client) -> int:
@@ -83,18 +94,7 @@ def _measure(http: httpx.Client, push: Any) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     config = EbaySandboxConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     with _served(config) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
-        adapter = _connect(base_url)
-        adapter.client.request(  # a location to list from: part of the set-up, not measured
-            Api.INVENTORY,
-            "POST",
-            f"/sell/inventory/v1/location/{LOCATION}",
-            json={
-                "location": {
-                    "address": {"city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB"}
-                },
-                "name": "Shop",
-            },
-        )
+        adapter, _ = connect_seller(base_url)
         skus = [f"BENCH-{n:04d}" for n in range(SKUS)]
         adapter.upsert_listings(
             [

@@ -29,16 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import quantiles
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.adapters_ebay import CLIENT_ID, CLIENT_SECRET, connect_seller
 from stockbridge.channels.base import ListingPayload, Money
-from stockbridge.channels.ebay import EbayAdapter
-from stockbridge.channels.ebay.client import Api
-from stockbridge.channels.registry import ChannelConnection, registry
+from stockbridge.channels.registry import registry
 from stockbridge.commerce import channels
 from stockbridge.commerce.channel_schemas import ChannelSettings
 from stockbridge.commerce.channels import ChannelContext, ChannelLink
@@ -74,9 +72,6 @@ SALE_EVERY = 0.05
 POLL_EVERY = 0.02
 CALL_SKUS = 1_000
 GOAL_EBAY_CALLS = 40
-CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-secret"
-REDIRECT = "https://stockbridge.example/ebay/callback"
-LOCATION = "bench-shop"
 PRICE = 1999
 ACTOR = "bench"
 
@@ -108,31 +103,7 @@ def embedded(stack: ExitStack, coalesce: float) -> Iterator[Bench]:
 
 def _seller(base_url: str, skus: list[str]) -> ChannelLink:
     """OAuth as the seller, then list every SKU (item and offer) with 10 units."""
-    connection = ChannelConnection(
-        channel_id=None,
-        base_url=base_url,
-        credentials={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
-        settings={
-            "marketplace_id": "EBAY_GB",
-            "merchant_location_key": LOCATION,
-            "category_id": "112581",
-            "policies": {"fulfillment": "1", "payment": "2", "return": "3"},
-        },
-    )
-    adapter = EbayAdapter(connection)
-    start = adapter.start_oauth(REDIRECT, "bench")
-    redirect = httpx.get(start.url, follow_redirects=False, timeout=10).headers["location"]
-    query = {key: values[0] for key, values in parse_qs(urlsplit(redirect).query).items()}
-    tokens = adapter.exchange_code(query, REDIRECT)
-    adapter.client.request(
-        Api.INVENTORY,
-        "POST",
-        f"/sell/inventory/v1/location/{LOCATION}",
-        json={
-            "location": {"address": {"city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB"}},
-            "name": "Shop",
-        },
-    )
+    adapter, tokens = connect_seller(base_url)
     payloads = [
         ListingPayload(sku, f"Item {sku}", "Bench item.", Money(PRICE, "GBP"), 10) for sku in skus
     ]
