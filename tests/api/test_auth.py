@@ -27,7 +27,7 @@ def api_operations(app: FastAPI) -> list[tuple[str, str]]:
         for path, item in app.openapi()["paths"].items()
         if path.startswith("/api/")
         for method, operation in item.items()
-        if operation.get("x-authenticated-by") != "oauth-state"
+        if not operation.get("x-authenticated-by")
     ]
     assert len(operations) >= 20, "the route walk found too few routes to be trusted"
     return operations
@@ -75,14 +75,21 @@ def test_every_writing_route_answers_403_to_a_readonly_key(
         assert_problem(response.json(), 403)
 
 
-def test_the_only_route_without_a_key_is_the_oauth_callback(app: FastAPI) -> None:
-    exempt = [
-        (method, path)
+def test_the_only_routes_without_a_key_are_the_oauth_callback_and_webhook_deliveries(
+    app: FastAPI,
+) -> None:
+    exempt = sorted(
+        (method, path, operation["x-authenticated-by"])
         for path, item in app.openapi()["paths"].items()
         for method, operation in item.items()
         if operation.get("x-authenticated-by")
+    )
+    assert exempt == [
+        ("get", "/api/ecom/oauth/{provider}/callback", "oauth-state"),
+        ("get", "/api/ecom/webhooks/ebay/{channel_id}", "signature"),
+        ("post", "/api/ecom/webhooks/ebay/{channel_id}", "signature"),
+        ("post", "/api/ecom/webhooks/shopify/{channel_id}", "signature"),
     ]
-    assert exempt == [("get", "/api/ecom/oauth/{provider}/callback")]
 
 
 @pytest.mark.parametrize("state", [None, "", "forged", "gAAAAABnot-a-real-token"])
