@@ -1,12 +1,9 @@
-"""What a listing sends to a channel: quantity rule, SKU per condition, overrides."""
+"""What a listing sends to a channel: SKU per condition, overrides."""
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from stockbridge.channels.base import Money
-from stockbridge.commerce.listing_payloads import channel_sku, listing_payload, offered_quantity
+from stockbridge.commerce.listing_payloads import channel_sku, listing_payload
 from stockbridge.db.models import (
     Condition,
     EcomListing,
@@ -16,25 +13,6 @@ from stockbridge.db.models import (
     PublicationStatus,
     SyncState,
 )
-
-quantities = st.integers(min_value=-50, max_value=10_000)
-
-
-@given(
-    available=quantities,
-    buffer=st.integers(min_value=0, max_value=1_000),
-    cap=st.none() | st.integers(min_value=0, max_value=1_000),
-)
-def test_the_offered_quantity_is_available_less_buffer_capped_never_negative(
-    available: int, buffer: int, cap: int | None
-) -> None:
-    offered = offered_quantity(available, safety_buffer=buffer, max_listed=cap)
-
-    assert 0 <= offered <= max(available - buffer, 0)
-    if cap is not None:
-        assert offered <= cap
-    expected = max(available - buffer, 0) if cap is None else min(max(available - buffer, 0), cap)
-    assert offered == expected
 
 
 def _product() -> ProductCode:

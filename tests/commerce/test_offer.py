@@ -108,3 +108,23 @@ def test_offers_read_the_channel_branches_and_the_listing_condition(session: Ses
     assert offer.price_cents == 2200  # the far branch's override (the near one has none)
     assert offer.currency == "EUR"
     assert offer.quantity == 4 + (6 - 1) - 2  # available: on hand less reserved, less buffer
+
+
+one_version = st.integers(min_value=-50, max_value=10_000)
+
+
+@given(
+    available=one_version,
+    buffer=st.integers(min_value=0, max_value=1_000),
+    cap=st.none() | st.integers(min_value=0, max_value=1_000),
+)
+def test_one_versions_offer_is_its_available_less_buffer_capped_never_negative(
+    available: int, buffer: int, cap: int | None
+) -> None:
+    offered = offered_quantity([available], safety_buffer=buffer, max_listed_qty=cap)
+
+    assert 0 <= offered <= max(available - buffer, 0)
+    if cap is not None:
+        assert offered <= cap
+    expected = max(available - buffer, 0) if cap is None else min(max(available - buffer, 0), cap)
+    assert offered == expected

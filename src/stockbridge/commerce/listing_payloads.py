@@ -11,9 +11,10 @@ The SKU on a marketplace is the product code's SKU for new stock and
 condition, so each gets a SKU of its own), unless the publication already records the
 SKU it was found under.
 
-The quantity offered follows DESIGN.md section 3: stock available
-(``qty_on_hand - qty_reserved``) in the listing's condition in the channel's branches,
-minus the channel's safety buffer, capped by its max listed quantity, never below 0.
+The quantity offered follows DESIGN.md section 3 by ``commerce.offer.offered_quantity``
+(the rule the stock push uses): stock available (``qty_on_hand - qty_reserved``) in the
+listing's condition in the channel's branches, minus the channel's safety buffer, capped
+by its max listed quantity, never below 0.
 The price is the listing's own, else the product code's.
 """
 
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stockbridge.channels.base import ListingPayload, Money
+from stockbridge.commerce.offer import offered_quantity
 from stockbridge.db.models import (
     Condition,
     EcomChannel,
@@ -68,19 +70,12 @@ def offered_quantities(
     available = {(product, condition): int(qty or 0) for product, condition, qty in rows}
     return {
         key: offered_quantity(
-            available.get(key, 0),
+            [available.get(key, 0)],
             safety_buffer=channel.safety_buffer,
-            max_listed=channel.max_listed_qty,
+            max_listed_qty=channel.max_listed_qty,
         )
         for key in wanted
     }
-
-
-def offered_quantity(available: int, *, safety_buffer: int, max_listed: int | None) -> int:
-    quantity = available - safety_buffer
-    if max_listed is not None:
-        quantity = min(quantity, max_listed)
-    return max(quantity, 0)
 
 
 def listing_payload(
