@@ -107,3 +107,8 @@ def test_two_providers_under_one_key_are_refused(installed_plugin: None) -> None
 def test_something_that_is_not_a_provider_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="is not a channel provider"):
         ProviderRegistry().register(object())  # type: ignore[arg-type]
+
+
+def test_listing_the_providers_finds_them_without_a_lookup_first(installed_plugin: None) -> None:
+    # An app building its channel schemas lists the providers before any is looked up.
+    assert "toy" in ProviderRegistry().known()

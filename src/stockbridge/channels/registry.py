@@ -83,6 +83,9 @@ class ProviderRegistry:
         return provider
 
     def known(self) -> list[str]:
+        """Every provider's key, the built-in and installed ones discovered first (so a
+        caller listing them early does not see only those some import registered)."""
+        self.discover()
         with self._lock:
             return sorted(self._providers)
 
