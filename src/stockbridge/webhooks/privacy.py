@@ -118,9 +118,17 @@ def erase_if_redacted(session: Session, channel_id: int, order_id: int) -> bool:
     return True
 
 
-def erase_payloads(session: Session, channel_id: int, needles: Iterable[str]) -> int:
-    """Mask stored webhook payloads of the channel that mention any of ``needles``."""
-    wanted = frozenset(str(n).lower() for n in needles if n)
+def erase_payloads(
+    session: Session, channel_id: int, buyer: Iterable[str], order_ids: Iterable[str] = ()
+) -> int:
+    """Mask stored webhook payloads of the channel that mention the buyer or one of the
+    orders: their personal fields, and any text naming the buyer.
+
+    The order ids themselves are not personal data and stay, so that a delivery replayed
+    later still names its order, which is re-fetched and erased again at once.
+    """
+    who = frozenset(str(n).lower() for n in buyer if n)
+    wanted = who | {str(n).lower() for n in order_ids if n}
     if not wanted:
         return 0
     erased = 0
@@ -131,7 +139,7 @@ def erase_payloads(session: Session, channel_id: int, needles: Iterable[str]) ->
     )
     for log in logs:
         if _mentions(log.payload, wanted):
-            log.payload = masked(log.payload, wanted)
+            log.payload = masked(log.payload, who)
             erased += 1
     return erased
 

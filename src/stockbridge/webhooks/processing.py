@@ -94,10 +94,12 @@ def _apply(
         orders = privacy.matching_orders(
             session, channel.id, external_ids=action.order_ids, buyer=action.buyer
         )
-        needles = (*action.buyer, *action.order_ids, *(o.external_id for o in orders))
+        order_ids = (*action.order_ids, *(o.external_id for o in orders))
         return {
             "orders_redacted": privacy.erase_orders(session, channel, orders),
-            "payloads_redacted": privacy.erase_payloads(session, channel.id, needles),
+            "payloads_redacted": privacy.erase_payloads(
+                session, channel.id, action.buyer, order_ids
+            ),
         }
     if action.kind is ActionKind.REDACT_SHOP:
         every = session.scalars(select(EcomOrder).where(EcomOrder.channel_id == channel.id))
