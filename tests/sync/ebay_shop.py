@@ -9,6 +9,7 @@ under test only ever reads them back over HTTP.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
@@ -45,9 +46,19 @@ class EbayShop:
 
 
 def open_shop(
-    sessions: sessionmaker[Session], harness: EbayHarness, clock: FakeClock, units: int
+    sessions: sessionmaker[Session],
+    harness: EbayHarness,
+    clock: FakeClock,
+    units: int,
+    *,
+    settings: Settings | None = None,
+    credentials: Mapping[str, str] | None = None,
 ) -> EbayShop:
-    """List ``units`` of the SKU on the sandbox and hold them in the store's one branch."""
+    """List ``units`` of the SKU on the sandbox and hold them in the store's one branch.
+
+    ``settings`` are those the channel's secrets are sealed with (default: fresh ones);
+    ``credentials`` are added to the app's keys (a notification verification token, ...).
+    """
     clock.now = time.time()  # the stored tokens are timed by the real clock
     located = harness.call("POST", f"/location/{LOCATION_KEY}", json=payloads.location())
     assert located.status_code == 204, located.text
@@ -56,7 +67,7 @@ def open_shop(
     connected.adapter.publish(SKU)
     tokens = connected.adapter.tokens.tokens
     assert tokens is not None
-    settings = Settings(encryption_key=Fernet.generate_key().decode(), redis_url=None)
+    settings = settings or Settings(encryption_key=Fernet.generate_key().decode(), redis_url=None)
     shop_ctx = ChannelContext(
         settings=settings, vault=Vault(settings.encryption_key), registry=registry
     )
@@ -64,7 +75,7 @@ def open_shop(
         channel_id=None,
         provider="ebay",
         base_url=harness.base_url,
-        credentials={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        credentials={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **(credentials or {})},
         tokens=tokens,
     )
     with sessions.begin() as session:
