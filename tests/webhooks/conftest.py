@@ -57,11 +57,15 @@ from stockbridge.sync.retry import RetryPolicy
 from stockbridge.vault import Vault
 from tests.factories import make_branch, make_product, make_version
 from tests.sandbox.contracts import CONTRACTS_DIR, contracts_present
+from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, clock, ebay, start_sandbox
 from tests.sandbox.shopify import shop_client
 from tests.sandbox.shopify.order_flow import buy, stock_product
-from tests.sandbox.shopify.shop_client import FakeClock, ShopifyClient
+from tests.sandbox.shopify.shop_client import ShopifyClient
 from tests.sync.conftest import wait_for
+from tests.sync.ebay_shop import EbayShop, open_shop
 from tests.sync.shops import NoWaker
+
+__all__ = ["clock", "ebay", "start_sandbox"]
 
 SECRET = ShopifySandboxConfig().client_secret
 
@@ -292,7 +296,7 @@ def shopify_client() -> Iterator[ShopifyClient]:
     app = create_shopify(config)
     sandbox: ShopifySandbox = app.state.sandbox
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=10) as http:
-        yield ShopifyClient(http, sandbox, FakeClock())
+        yield ShopifyClient(http, sandbox, shop_client.FakeClock())
     assert sandbox.contract_violations.all() == [], "documents broke Shopify's schema"
 
 
@@ -346,3 +350,43 @@ def shopify_store(
     if subscribed:
         stockbridge.adapter().register_webhooks(stockbridge.endpoint("shopify"))
     return ShopifyStore(stockbridge, shopify_client, version_id, publication_id)
+
+
+# --- a store selling one SKU on a live eBay sandbox ---------------------------------
+
+VERIFICATION_TOKEN = "stockbridge-verification_0123456789abcdef"
+
+
+@dataclass
+class EbayStore:
+    """Our app with an eBay channel whose notifications the sandbox sends to our endpoint."""
+
+    app: Stockbridge
+    shop: EbayShop
+
+    @property
+    def harness(self) -> EbayHarness:
+        return self.shop.harness
+
+    def confirm(self, order_id: str) -> None:
+        """eBay announces the order: ORDER_CONFIRMATION goes to the subscribed endpoint."""
+        self.harness.sandbox.control.events.publish("ORDER_CONFIRMATION", {"orderId": order_id})
+
+
+@pytest.fixture
+def ebay_store(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    ebay: EbayHarness,
+    clock: FakeClock,
+    limits: dict[str, int],
+) -> Iterator[EbayStore]:
+    """10 units of the SKU listed on eBay and held in the store; the channel registered
+    for notifications at our endpoint (eBay challenges it over HTTP first)."""
+    settings = webhook_settings(limits)
+    credentials = {"verification_token": VERIFICATION_TOKEN, "alert_email": "ops@shop.example"}
+    shop = open_shop(sessions, ebay, clock, 10, settings=settings, credentials=credentials)
+    with serving(sessions, settings, tmp_path / "queue.db") as (url, admin):
+        app = Stockbridge(url, sessions, settings, admin, shop.channel_id)
+        app.adapter().register_webhooks(app.endpoint("ebay"))
+        yield EbayStore(app, shop)
