@@ -9,7 +9,9 @@ under test only ever reads them back over HTTP.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
@@ -45,9 +47,14 @@ class EbayShop:
 
 
 def open_shop(
-    sessions: sessionmaker[Session], harness: EbayHarness, clock: FakeClock, units: int
+    sessions: sessionmaker[Session],
+    harness: EbayHarness,
+    clock: FakeClock,
+    units: int,
+    marketplace: Mapping[str, Any] | None = None,
 ) -> EbayShop:
-    """List ``units`` of the SKU on the sandbox and hold them in the store's one branch."""
+    """List ``units`` of the SKU on the sandbox and hold them in the store's one branch;
+    ``marketplace`` settings go to the channel's adapter (e.g. ``order_page_size``)."""
     clock.now = time.time()  # the stored tokens are timed by the real clock
     located = harness.call("POST", f"/location/{LOCATION_KEY}", json=payloads.location())
     assert located.status_code == 204, located.text
@@ -73,7 +80,8 @@ def open_shop(
                                on_hand=units)  # fmt: skip
         channel = channels.create_channel(
             session, shop_ctx, link=link, name="eBay UK", currency="GBP",
-            settings=ChannelSettings(branch_ids=[branch.id]), verified=True,
+            settings=ChannelSettings(branch_ids=[branch.id], marketplace=dict(marketplace or {})),
+            verified=True,
         )  # fmt: skip
         return EbayShop(harness, settings, channel.id, version.id)
 
