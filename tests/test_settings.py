@@ -150,3 +150,20 @@ def test_ensure_sqlite_directory_creates_the_database_folder(tmp_path: Path) -> 
     assert path.parent.is_dir()
     assert not path.exists()
     assert list(tmp_path.iterdir()) == [tmp_path / "a"]
+
+
+def test_a_running_job_is_not_taken_for_dead_between_two_heartbeats(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert (get_settings().sync_heartbeat_seconds, get_settings().sync_stale_seconds) == (15, 120)
+    get_settings.cache_clear()
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS", "10")
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_STALE_SECONDS", "10")
+
+    with pytest.raises(ConfigurationError) as raised:
+        get_settings()
+
+    assert raised.value.detail == (
+        "invalid setting STOCKBRIDGE_SYNC_STALE_SECONDS: "
+        "must be longer than STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS"
+    )

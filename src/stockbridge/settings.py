@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stockbridge.errors import ConfigurationError
@@ -41,6 +41,18 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description="Runs of a sync job (first try and retries) before it is a dead letter.",
+    )
+    sync_heartbeat_seconds: float = Field(
+        15.0,
+        gt=0,
+        le=300,
+        description="How often a running job notes that its worker is alive.",
+    )
+    sync_stale_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="A running job silent this long lost its worker: the sweeper re-queues it.",
     )
     push_coalesce_seconds: float = Field(
         1.0,
@@ -127,6 +139,15 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "each key must be 32 url-safe base64-encoded bytes (Fernet)"
                 ) from None
+        return value
+
+    @field_validator("sync_stale_seconds")
+    @classmethod
+    def _longer_than_a_heartbeat(cls, value: float, info: ValidationInfo) -> float:
+        # A live worker beats every sync_heartbeat_seconds: a shorter wait re-queues it.
+        heartbeat = info.data.get("sync_heartbeat_seconds")
+        if heartbeat is not None and value <= heartbeat:
+            raise ValueError("must be longer than STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS")
         return value
 
     def ensure_sqlite_directory(self) -> None:

@@ -161,6 +161,20 @@ def test_a_rule_with_times_stops_after_that_many_hits(client: httpx.Client) -> N
     assert (rule["times"], rule["hits"]) == (2, 2)
 
 
+def test_a_rate_limit_fault_names_its_retry_after(client: httpx.Client) -> None:
+    client.post(
+        "/_sandbox/faults",
+        json={"path_pattern": "^/widgets/", "status": 429, "retry_after": 3, "times": 1},
+    )
+
+    limited = client.get("/widgets/a")
+    served = client.get("/widgets/a")
+
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "3")
+    assert served.status_code == 200
+    assert "retry-after" not in served.headers
+
+
 def test_forced_token_expiry_is_passed_to_the_sandbox(client: httpx.Client) -> None:
     client.post("/_sandbox/faults", json={"path_pattern": "/widgets/a$", "expire_token": True})
     assert client.get("/widgets/a").json()["expired"] is True

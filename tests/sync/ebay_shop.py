@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
@@ -53,11 +54,13 @@ def open_shop(
     *,
     settings: Settings | None = None,
     credentials: Mapping[str, str] | None = None,
+    marketplace: Mapping[str, Any] | None = None,
 ) -> EbayShop:
     """List ``units`` of the SKU on the sandbox and hold them in the store's one branch.
 
     ``settings`` are those the channel's secrets are sealed with (default: fresh ones);
-    ``credentials`` are added to the app's keys (a notification verification token, ...).
+    ``credentials`` are added to the app's keys (a notification verification token, ...);
+    ``marketplace`` settings go to the channel's adapter (e.g. ``order_page_size``).
     """
     clock.now = time.time()  # the stored tokens are timed by the real clock
     located = harness.call("POST", f"/location/{LOCATION_KEY}", json=payloads.location())
@@ -84,7 +87,8 @@ def open_shop(
                                on_hand=units)  # fmt: skip
         channel = channels.create_channel(
             session, shop_ctx, link=link, name="eBay UK", currency="GBP",
-            settings=ChannelSettings(branch_ids=[branch.id]), verified=True,
+            settings=ChannelSettings(branch_ids=[branch.id], marketplace=dict(marketplace or {})),
+            verified=True,
         )  # fmt: skip
         return EbayShop(harness, settings, channel.id, version.id)
 

@@ -100,6 +100,24 @@ class Shop:
             ).all()
             return {row.external_sku or "": row for row in rows}
 
+    def offered(self) -> dict[str, int]:
+        """Each SKU's quantity as stockbridge offers it now (what the marketplace should show)."""
+        with self.sessions() as session:
+            channel = channels.get_channel(session, self.channel_id)
+            rows = session.scalars(
+                select(EcomListingChannel).where(EcomListingChannel.channel_id == self.channel_id)
+            ).all()
+            offers = offers_for(
+                session,
+                _rules(channels.channel_settings(channel)),
+                [row.listing_id for row in rows],
+            )
+            return {row.external_sku or "": offers[row.listing_id].quantity for row in rows}
+
+    def dirty(self) -> list[str]:
+        """SKUs with changes not pushed yet."""
+        return sorted(sku for sku, row in self.publications().items() if row.is_dirty)
+
     def push_jobs(self) -> list[SyncJob]:
         with self.sessions() as session:
             return list(
@@ -181,15 +199,18 @@ def open_shop(
         return Shop(sessions, ctx, channel.id, branch.id, versions)
 
 
-def _record_offers(session: Session, channel_id: int, settings: ChannelSettings) -> None:
-    rules = ChannelRules(
+def _rules(settings: ChannelSettings) -> ChannelRules:
+    return ChannelRules(
         tuple(settings.branch_ids), settings.safety_buffer, settings.max_listed_qty,
         settings.price_rule,
     )  # fmt: skip
+
+
+def _record_offers(session: Session, channel_id: int, settings: ChannelSettings) -> None:
     rows = session.scalars(
         select(EcomListingChannel).where(EcomListingChannel.channel_id == channel_id)
     ).all()
-    offers = offers_for(session, rules, [row.listing_id for row in rows])
+    offers = offers_for(session, _rules(settings), [row.listing_id for row in rows])
     for row in rows:
         row.last_pushed_qty = offers[row.listing_id].quantity
         row.last_pushed_price_cents = offers[row.listing_id].price_cents

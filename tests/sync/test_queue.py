@@ -20,7 +20,7 @@ from stockbridge.sync.handlers import JobHandlers, default_handlers
 from stockbridge.sync.retry import RetryPolicy
 from tests.factories import make_channel
 from tests.sync.conftest import MakeQueue, wait_for
-from tests.sync.test_worker import REDIS_URL, forget_redis_queue
+from tests.sync.workers import REDIS_URL, forget_redis_queue
 
 
 def _status(sessions: sessionmaker[Session], job_id: int) -> SyncJob | None:

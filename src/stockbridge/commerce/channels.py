@@ -246,6 +246,17 @@ def store_tokens(ctx: ChannelContext, channel: EcomChannel, tokens: TokenSet) ->
     channel.credentials_encrypted = ctx.vault.seal({**opened, "tokens": _tokens_json(tokens)})
 
 
+def keep_refreshed(
+    session: Session, ctx: ChannelContext, channel_id: int, refreshed: list[TokenSet]
+) -> None:
+    """Store the newest tokens an adapter refreshed during a job (see :func:`link_adapter`)
+    and empty the list, so the channel's next job starts from them instead of refreshing
+    again."""
+    if refreshed:
+        store_tokens(ctx, get_channel(session, channel_id), refreshed[-1])
+        refreshed.clear()
+
+
 def _verify(ctx: ChannelContext, link: ChannelLink) -> ConnectionInfo:
     """Test a connection (network; call with no transaction open); 409 if refused."""
     try:

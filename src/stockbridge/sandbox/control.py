@@ -121,7 +121,9 @@ class FaultRule(BaseModel):
     run is repeatable. A hit call waits ``latency_ms``, then, if ``hang``, waits up to
     ``hang_seconds`` more (long enough for a client timeout) and, if ``status`` is set,
     is answered with that status in the marketplace's error shape instead of reaching
-    the sandbox. ``expire_token`` makes the sandbox treat the caller's token as expired.
+    the sandbox, with a ``Retry-After`` header of ``retry_after`` seconds when set (as
+    marketplaces send with a 429). ``expire_token`` makes the sandbox treat the
+    caller's token as expired.
     ``times`` stops the rule after that many hits (e.g. "the next two calls fail", for
     retry tests); ``hits`` counts them.
     """
@@ -136,6 +138,7 @@ class FaultRule(BaseModel):
     latency_ms: int = Field(default=0, ge=0, le=60_000)
     hang: bool = False
     hang_seconds: float = Field(default=30.0, gt=0.0, le=300.0)
+    retry_after: int | None = Field(default=None, ge=0, le=86_400)
     expire_token: bool = False
     seed: int = 0
     times: int | None = Field(default=None, ge=1)
@@ -166,6 +169,7 @@ class FaultHit:
     hang_seconds: float | None = None
     status: int | None = None
     message: str = ""
+    retry_after: int | None = None
     expire_token: bool = False
 
     @property
@@ -217,6 +221,7 @@ class Faults:
                     hit.hang_seconds = max(hit.hang_seconds or 0.0, rule.hang_seconds)
                 if rule.status is not None and hit.status is None:
                     hit.status, hit.message = rule.status, rule.message
+                    hit.retry_after = rule.retry_after
                 hit.expire_token = hit.expire_token or rule.expire_token
         return hit
 
@@ -316,16 +321,21 @@ class SandboxMiddleware:
             if hit.status is None:  # the client should have given up by now
                 hit.status, hit.message = 504, "The sandbox held this call (hang fault)."
         if hit.status is not None:
-            await _send_json(send, hit.status, self.control.error_body(hit.status, hit.message))
+            body = self.control.error_body(hit.status, hit.message)
+            headers = {} if hit.retry_after is None else {"retry-after": str(hit.retry_after)}
+            await _send_json(send, hit.status, body, headers)
             return
         if hit.expire_token:
             scope.setdefault("state", {})[EXPIRE_TOKEN_KEY] = True
         await self.app(scope, receive, send)
 
 
-async def _send_json(send: Send, status: int, body: Mapping[str, Any]) -> None:
+async def _send_json(
+    send: Send, status: int, body: Mapping[str, Any], extra: Mapping[str, str] | None = None
+) -> None:
     raw = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    headers += [(name.encode(), value.encode()) for name, value in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": raw})
 

@@ -11,7 +11,8 @@ woken for one job cannot both start it, and a cancelled job is not marked finish
 
 A run that failed may put its job back in the queue: to be retried no sooner than its
 ``not_before`` (:func:`retry_job`), or to wait while its channel needs reconnecting
-(:func:`hold_job`: jobs of an ``auth_required`` channel are not started). A job that has
+(:func:`hold_job`: jobs of an ``auth_required`` channel are not started; reconnecting it
+wakes them, :func:`wake_held_jobs`). A job that has
 used up its attempts is *dead* (:func:`bury_job`): a dead letter, listed and replayed by
 ``sync/on_demand.py``.
 """
@@ -136,6 +137,26 @@ def runnable(now: datetime) -> ColumnElement[bool]:
     return or_(SyncJob.not_before.is_(None), SyncJob.not_before <= now) & or_(
         SyncJob.channel_id.is_(None), SyncJob.channel_id.not_in(held.scalar_subquery())
     )
+
+
+def wake_held_jobs(session: Session, waker: Waker, channel_id: int) -> list[int]:
+    """A channel was reconnected: wake, after commit, its queued jobs that are due (those
+    held while it was ``auth_required``) instead of leaving them to the sweeper."""
+    now = utcnow()
+    held = list(
+        session.scalars(
+            select(SyncJob.id)
+            .where(
+                SyncJob.channel_id == channel_id,
+                SyncJob.status == JobStatus.QUEUED,
+                or_(SyncJob.not_before.is_(None), SyncJob.not_before <= now),
+            )
+            .order_by(SyncJob.id)
+        )
+    )
+    for job_id in held:
+        wake_after_commit(session, waker, job_id)
+    return held
 
 
 def start_job(session: Session, job_id: int) -> SyncJob | None:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import NormalizedOrder, OrderPage
+from stockbridge.channels.base import NormalizedOrder, OrderPage, TokenSet
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.commerce.orders import PageCounts, import_page
@@ -124,12 +124,18 @@ class OrderPoll:
         with transaction(run.sessions) as session:
             link = channels.read_link(self._ctx, channels.get_channel(session, run.channel_id))
             start = _start(session, run, window)
-        adapter = channels.link_adapter(self._ctx, link)
+        refreshed: list[TokenSet] = []
+        adapter = channels.link_adapter(self._ctx, link, refreshed)
         done = start.done
-        for page in adapter.orders_since(start.cursor, start.since):
-            _add(run, import_page(run.sessions, run.channel_id, _within(page, window, run)))
-            done += len(page.orders) + len(page.rejected)
-            _page_done(run, page.next_cursor, done, backfill=window is not None)
+        try:
+            for page in adapter.orders_since(start.cursor, start.since):
+                _add(run, import_page(run.sessions, run.channel_id, _within(page, window, run)))
+                done += len(page.orders) + len(page.rejected)
+                _page_done(run, page.next_cursor, done, backfill=window is not None)
+        finally:
+            if refreshed:  # the next poll starts from the new token, not another refresh
+                with transaction(run.sessions) as session:
+                    channels.keep_refreshed(session, self._ctx, run.channel_id, refreshed)
         return run.counts
 
 

@@ -33,8 +33,8 @@ from stockbridge.commerce.channels import (
     ChannelContext,
     connected_link,
     get_channel,
+    keep_refreshed,
     link_adapter,
-    store_tokens,
 )
 from stockbridge.commerce.listing_payloads import listing_payload, offered_quantities
 from stockbridge.db.engine import transaction
@@ -102,9 +102,7 @@ def _run_batch(
             _record(session, run, work, outcome)
             run.count(outcome.action.value)
             run.count("adopted", int(outcome.adopted))
-        if refreshed:
-            store_tokens(channels, get_channel(session, run.channel_id), refreshed[-1])
-            refreshed.clear()
+        keep_refreshed(session, channels, run.channel_id, refreshed)
 
 
 def _wait_for_earlier_jobs(run: JobRun, channel_id: int) -> None:

@@ -256,4 +256,4 @@ def _keep_tokens(
     if not refreshed or link.channel_id is None:
         return
     with transaction(run.sessions) as session:
-        channels.store_tokens(ctx, channels.get_channel(session, link.channel_id), refreshed[-1])
+        channels.keep_refreshed(session, ctx, link.channel_id, refreshed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class JobQueue:
         *,
         in_process: bool | None = None,
         sqlite_path: Path | None = None,
-        heartbeat_seconds: float = runner.HEARTBEAT_SECONDS,
+        heartbeat_seconds: float | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
@@ -76,7 +77,9 @@ class JobQueue:
         self.handlers = handlers or default_handlers(settings)
         self.in_process = settings.redis_url is None if in_process is None else in_process
         self.sqlite_path = sqlite_path or queue_file(settings.database_url)
-        self.heartbeat_seconds = heartbeat_seconds
+        self.heartbeat_seconds = heartbeat_seconds or settings.sync_heartbeat_seconds
+        # A running job whose heartbeat is older than this lost its worker.
+        self.stale_after = timedelta(seconds=settings.sync_stale_seconds)
         self.retry_policy = retry_policy or RetryPolicy(max_attempts=settings.sync_max_attempts)
         self._huey: Huey | None = None
         self._lock = threading.Lock()
@@ -186,7 +189,10 @@ class JobQueue:
         def sweep() -> None:
             with transaction(self.sessions) as session:
                 outcome = sweep_stale_jobs(
-                    session, self, max_attempts=self.retry_policy.max_attempts
+                    session,
+                    self,
+                    stale_after=self.stale_after,
+                    max_attempts=self.retry_policy.max_attempts,
                 )
             if outcome.requeued or outcome.gave_up:
                 logger.warning(
@@ -200,6 +206,8 @@ class JobQueue:
                 with transaction(self.sessions) as session:
                     queue_overdue_pushes(session, self)
 
-        # Every minute, in every consumer: both are safe to run concurrently.
+        # Every minute, in every consumer, and once as a consumer starts (so a worker
+        # started after a crash re-queues what the dead one left running): both are
+        # safe to run concurrently.
         huey.periodic_task(crontab(), name="sweep_stale_jobs")(sweep)
         huey.periodic_task(crontab(), name="schedule_channel_jobs")(schedule)

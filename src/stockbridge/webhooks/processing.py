@@ -16,8 +16,14 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import NormalizedOrder
-from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
+from stockbridge.channels.base import NormalizedOrder, TokenSet
+from stockbridge.commerce.channels import (
+    ChannelContext,
+    get_channel,
+    keep_refreshed,
+    link_adapter,
+    read_link,
+)
 from stockbridge.commerce.orders import import_order
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
@@ -62,10 +68,12 @@ def _process(ctx: ChannelContext, run: JobRun, log_id: int) -> Mapping[str, int]
         action = action_for(channel.provider, log.event_type, log.payload)
         link = read_link(ctx, channel)
     order: NormalizedOrder | None = None
+    refreshed: list[TokenSet] = []
     if action.kind is ActionKind.IMPORT_ORDER and action.external_id:
-        order = link_adapter(ctx, link).get_order(action.external_id)
+        order = link_adapter(ctx, link, refreshed).get_order(action.external_id)
     with transaction(run.sessions) as session:
         channel = get_channel(session, link.channel_id or 0)
+        keep_refreshed(session, ctx, channel.id, refreshed)
         counts = _apply(session, channel, action, order, log_id, run.job_id)
         status = WebhookStatus.IGNORED if action.kind is ActionKind.IGNORE else None
         _finish(session, log_id, status or WebhookStatus.PROCESSED, None)

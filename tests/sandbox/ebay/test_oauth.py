@@ -182,3 +182,21 @@ def test_scopes_are_enforced_per_operation(ebay: EbayHarness) -> None:
     }
     fulfillment_only = ebay.user_token([FULFILLMENT])
     assert ebay.call("GET", "/inventory_item", token=fulfillment_only).status_code == 403
+
+
+def test_a_revoked_seller_grant_refuses_its_tokens_until_a_new_consent(ebay: EbayHarness) -> None:
+    tokens = ebay.user_tokens()
+    app_token = ebay.token_call({"grant_type": "client_credentials"}).json()["access_token"]
+
+    revoked = ebay.http.post("/_sandbox/oauth/revoke")
+
+    assert revoked.json() == {"access_tokens": 1, "refresh_tokens": 1}
+    call = ebay.call("GET", "/inventory_item", token=tokens["access_token"])
+    assert (call.status_code, call.json()["errors"][0]["errorId"]) == (401, 1001)
+    refresh = ebay.token_call(
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
+    assert (refresh.status_code, refresh.json()["error"]) == (400, "invalid_grant")
+    # The application's token is kept: still known (403 for want of scope, not 401).
+    assert ebay.call("GET", "/inventory_item", token=app_token).status_code == 403
+    assert ebay.call("GET", "/inventory_item", token=ebay.user_token()).status_code == 200

@@ -47,7 +47,7 @@ from stockbridge.commerce.initial_sync import queue_initial_sync
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomChannel
 from stockbridge.sync import channel_logs as sync_logs
-from stockbridge.sync import on_demand
+from stockbridge.sync import jobs, on_demand
 
 VERIFY_HELP = "Test the connection with the marketplace before saving (when tokens are given)."
 
@@ -174,6 +174,7 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
             )
             if verified:
                 queue_initial_sync(session, queue, channel)
+                jobs.wake_held_jobs(session, queue, channel.id)
             return channel_public(channel, ctx)
 
     @router.delete(
@@ -237,13 +238,19 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         responses=problem_responses(404, 409),
     )
     def check_channel(
-        factory: SessionFactoryDep, ctx: ChannelContextDep, _: DetachedPrincipal, channel_id: PathId
+        factory: SessionFactoryDep,
+        ctx: ChannelContextDep,
+        queue: JobQueueDep,
+        _: DetachedPrincipal,
+        channel_id: PathId,
     ) -> ConnectionTestPublic:
         with transaction(factory) as session:
             link = channels.connected_link(session, ctx, channel_id)
         check = channels.check_link(ctx, link)
         with transaction(factory) as session:
             channels.record_check(session, ctx, channel_id, check)
+            if check.error is None:
+                jobs.wake_held_jobs(session, queue, channel_id)
         info = channels.check_outcome(check)
         return ConnectionTestPublic(
             ok=True, account_id=info.account_id, account_name=info.account_name,
@@ -301,6 +308,7 @@ def oauth_callback_router() -> APIRouter:
         with transaction(factory) as session:
             channel = channels.connect_tokens(session, ctx, channel_id, tokens)
             queue_initial_sync(session, queue, channel)
+            jobs.wake_held_jobs(session, queue, channel.id)
             return channel_public(channel, ctx)
 
     return router

@@ -81,6 +81,7 @@ def create_app(config: EbaySandboxConfig | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(control_router(control))
+    app.include_router(oauth.control)
     app.include_router(delivery_router(publisher.deliverer))
     app.include_router(notification_control_router(publisher))
     _add_error_handlers(app)

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from stockbridge.sandbox.control import (
+    CONTROL_PREFIX,
     operation_from_route_name,
     set_operation,
     token_expiry_forced,
@@ -61,6 +62,8 @@ USER_SCOPES = frozenset(
 APPLICATION_SCOPES = frozenset({API_SCOPE})
 
 router = APIRouter(tags=["eBay OAuth"], dependencies=[Depends(operation_from_route_name)])
+#: The seller's side of OAuth that tests play over HTTP (``/_sandbox/oauth``).
+control = APIRouter(prefix=f"{CONTROL_PREFIX}/oauth", tags=["sandbox control"])
 
 
 def _new_token(kind: str) -> str:
@@ -128,6 +131,20 @@ async def token(request: Request, sandbox: SandboxDep) -> JSONResponse:
     else:
         raise OAuthError(400, "unsupported_grant_type", "grant type in request is not supported")
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@control.post("/revoke")
+def revoke_user_tokens(sandbox: SandboxDep) -> dict[str, int]:
+    """The seller revokes the app's access (eBay account settings, "Third-party app
+    access"): every user access token and refresh token stops working at once, and
+    only a new consent gives the app new ones. Application tokens are not affected."""
+    with sandbox.store.change() as held:
+        users = [token for token, grant in held.access_tokens.items() if grant.kind == "user"]
+        for token in users:
+            del held.access_tokens[token]
+        refresh = len(held.refresh_tokens)
+        held.refresh_tokens.clear()
+    return {"access_tokens": len(users), "refresh_tokens": refresh}
 
 
 def _authenticate_client(request: Request, sandbox: EbaySandbox) -> None:
