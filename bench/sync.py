@@ -1,16 +1,21 @@
 """Sync engine: POS sale -> marketplace latency, and calls for a 1,000-SKU change.
 
-Embedded setup: a fresh SQLite database, the in-process job queue (SQLite file, two
-consumer threads), the eBay sandbox over real HTTP on a free local port (contract mode
-follows ``$STOCKBRIDGE_SANDBOX_CONTRACTS``, off when unset).
+The eBay sandbox runs over real HTTP on a free local port (contract mode follows
+``$STOCKBRIDGE_SANDBOX_CONTRACTS``, off when unset). Publications record the offer ids
+the listing calls answered, as the listings job does.
 
 - **latency**: 200 SKUs listed; one POS sale every 50 ms, each of a different SKU; a
   poller reads the sandbox's offers every 20 ms and notes when each sale's quantity
-  shows. Latency = shown - sale committed. Measured with the default coalescing window
-  (1 s) and with none (0 s).
+  shows. Latency = shown - sale committed. Embedded (a fresh SQLite database, the
+  in-process job queue: SQLite file, two consumer threads) with the default coalescing
+  window (1 s) and with none (0 s); and scaled out (a throwaway PostgreSQL database, a
+  ``stockbridge worker`` process with two threads on a Redis queue of its own, deleted
+  afterwards; the sales are committed by this process) with the default window.
 - **calls**: 1,000 SKUs listed; every quantity changes, then one push job runs
   (batched); then every quantity changes again, one push job after each change
-  (per SKU). eBay calls are read from the sandbox's ``/_sandbox/calls``.
+  (per SKU). eBay calls are read from the sandbox's ``/_sandbox/calls``. Shopify's
+  1,000-SKU figures (mutations batched against per SKU) come from
+  ``bench.adapters_shopify``.
 
     .venv/bin/python -m bench.sync        # writes bench/results/sync.json
 """
@@ -18,10 +23,15 @@ follows ``$STOCKBRIDGE_SANDBOX_CONTRACTS``, off when unset).
 from __future__ import annotations
 
 import json
+import os
 import platform
+import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,11 +41,14 @@ from statistics import quantiles
 from typing import Any
 
 import httpx
+import redis
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench import adapters_shopify
 from bench.adapters_ebay import CLIENT_ID, CLIENT_SECRET, connect_seller
-from stockbridge.channels.base import ListingPayload, Money
+from bench.inventory import postgresql_database
+from stockbridge.channels.base import ListingPayload, ListingRef, Money
 from stockbridge.channels.registry import registry
 from stockbridge.commerce import channels
 from stockbridge.commerce.channel_schemas import ChannelSettings
@@ -64,6 +77,7 @@ from stockbridge.settings import Settings
 from stockbridge.sync import jobs, runner
 from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.queue import JobQueue
+from stockbridge.sync.retry import RetryPolicy
 from stockbridge.vault import Vault
 
 OUTPUT = Path(__file__).resolve().parent / "results" / "sync.json"
@@ -72,8 +86,12 @@ SALE_EVERY = 0.05
 POLL_EVERY = 0.02
 CALL_SKUS = 1_000
 GOAL_EBAY_CALLS = 40
+GOAL_SHOPIFY_MUTATIONS = 4
 PRICE = 1999
 ACTOR = "bench"
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+GOAL_P95_SECONDS = 2.0
 
 
 @dataclass
@@ -90,10 +108,35 @@ def embedded(stack: ExitStack, coalesce: float) -> Iterator[Bench]:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)
+    with _bench(stack, url, coalesce) as bench:
+        yield bench
+
+
+@contextmanager
+def scaled_out(stack: ExitStack, coalesce: float) -> Iterator[Bench]:
+    """A throwaway PostgreSQL database and a Redis queue name of its own."""
+    url = stack.enter_context(postgresql_database(PG_ADMIN))
+    queue_name = f"sb-bench-{uuid.uuid4().hex[:10]}"
+    stack.callback(_forget_redis_queue, queue_name)
+    with _bench(stack, url, coalesce, redis_url=REDIS_URL, queue_name=queue_name) as bench:
+        yield bench
+
+
+def _forget_redis_queue(queue_name: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"huey.*{queue_name}*"):
+        client.delete(key)
+    client.close()
+
+
+@contextmanager
+def _bench(stack: ExitStack, url: str, coalesce: float, **queue: Any) -> Iterator[Bench]:
     engine = make_engine(url)
     stack.callback(engine.dispose)
     key = Fernet.generate_key().decode()
-    settings = Settings(database_url=url, encryption_key=key, push_coalesce_seconds=coalesce)
+    settings = Settings(
+        database_url=url, encryption_key=key, push_coalesce_seconds=coalesce, **queue
+    )
     config = EbaySandboxConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     base_url = stack.enter_context(serve_in_thread(create_app(config)))
     http = stack.enter_context(httpx.Client(base_url=base_url, timeout=30))
@@ -101,22 +144,22 @@ def embedded(stack: ExitStack, coalesce: float) -> Iterator[Bench]:
     yield Bench(settings, make_session_factory(engine), ctx, http, base_url)
 
 
-def _seller(base_url: str, skus: list[str]) -> ChannelLink:
-    """OAuth as the seller, then list every SKU (item and offer) with 10 units."""
+def _seller(base_url: str, skus: list[str]) -> tuple[ChannelLink, dict[str, ListingRef]]:
+    """OAuth as the seller, then list every SKU (item and offer) with 10 units; the link
+    and each SKU's ref (offer id) as the listings job records them."""
     adapter, tokens = connect_seller(base_url)
     payloads = [
         ListingPayload(sku, f"Item {sku}", "Bench item.", Money(PRICE, "GBP"), 10) for sku in skus
     ]
-    adapter.upsert_listings(payloads)
+    refs = {ref.sku: ref for ref in adapter.upsert_listings(payloads)}
     adapter.close()
-    return ChannelLink(
-        None, "ebay", base_url, {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}, tokens
-    )
+    credentials = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    return ChannelLink(None, "ebay", base_url, credentials, tokens), refs
 
 
 def _shop(bench: Bench, skus: list[str]) -> tuple[int, int, dict[str, int]]:
     """(channel id, branch id, sku -> version id): each SKU with 10 units, published."""
-    link = _seller(bench.base_url, skus)
+    link, refs = _seller(bench.base_url, skus)
     with transaction(bench.sessions) as session:
         branch = Branch(code="BENCH", name="Bench")
         session.add(branch)
@@ -143,6 +186,7 @@ def _shop(bench: Bench, skus: list[str]) -> tuple[int, int, dict[str, int]]:
             session.add(
                 EcomListingChannel(
                     listing_id=listing.id, channel_id=channel.id, external_sku=sku,
+                    external_id=refs[sku].external_id, external_refs=dict(refs[sku].refs),
                     status=PublicationStatus.PUBLISHED, sync_state=SyncState.IN_SYNC,
                     last_pushed_qty=10, last_pushed_price_cents=PRICE,
                 )
@@ -164,19 +208,22 @@ def _sell(sessions: sessionmaker[Session], branch_id: int, sku: str) -> None:
         )
 
 
-def latency(coalesce: float) -> dict[str, Any]:
-    with ExitStack() as stack, embedded(stack, coalesce) as bench:
+def latency(coalesce: float, *, scaled: bool = False) -> dict[str, Any]:
+    with ExitStack() as stack:
+        bench = stack.enter_context((scaled_out if scaled else embedded)(stack, coalesce))
         skus = [f"LAT-{n:03d}" for n in range(SALES)]
         _, branch_id, _ = _shop(bench, skus)
-        queue = JobQueue(
-            bench.settings,
-            bench.sessions,
-            sqlite_path=Path(bench.settings.database_url.removeprefix("sqlite:///")).with_suffix(
-                ".queue"
-            ),
-        )
-        stack.callback(queue.close)
-        queue.start_in_process(periodic=False)
+        if scaled:
+            # This process only queues (its commits' wake-ups); the worker runs the jobs.
+            queue = JobQueue(bench.settings, bench.sessions, in_process=False)
+            stack.callback(queue.close)
+            worker = _start_worker(bench.settings)
+            stack.callback(_stop, worker)
+        else:
+            database = Path(bench.settings.database_url.removeprefix("sqlite:///"))
+            queue = JobQueue(bench.settings, bench.sessions, sqlite_path=database.with_suffix(".q"))
+            stack.callback(queue.close)
+            queue.start_in_process(periodic=False)
         sold: dict[str, float] = {}
         shown: dict[str, float] = {}
         done = threading.Event()
@@ -203,6 +250,7 @@ def latency(coalesce: float) -> dict[str, Any]:
     waits = sorted(shown[sku] - sold[sku] for sku in shown)
     cuts = quantiles(waits, n=100)
     return {
+        "setup": "postgresql+redis worker process" if scaled else "embedded sqlite",
         "coalesce_seconds": coalesce,
         "sales": len(skus),
         "seen": len(waits),
@@ -210,7 +258,38 @@ def latency(coalesce: float) -> dict[str, Any]:
         "p95_seconds": round(cuts[94], 3),
         "max_seconds": round(waits[-1], 3),
         "poll_every_seconds": POLL_EVERY,
+        "goal_p95_met": cuts[94] < GOAL_P95_SECONDS,
     }
+
+
+def _start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    clean = {name: value for name, value in os.environ.items() if "STOCKBRIDGE" not in name}
+    assert settings.redis_url is not None
+    assert settings.encryption_key is not None
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "stockbridge", "worker", "--threads", "2"],
+        env={
+            **clean,
+            "STOCKBRIDGE_DATABASE_URL": settings.database_url,
+            "STOCKBRIDGE_REDIS_URL": settings.redis_url,
+            "STOCKBRIDGE_QUEUE_NAME": settings.queue_name,
+            "STOCKBRIDGE_ENCRYPTION_KEY": settings.encryption_key,
+            "STOCKBRIDGE_LOG_LEVEL": "WARNING",
+        },
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(3)  # its start-up (imports, schema check) is not part of a sale's latency
+    assert worker.poll() is None, "the worker did not start"
+    return worker
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def _push(bench: Bench, channel_id: int) -> SyncJob:
@@ -218,13 +297,18 @@ def _push(bench: Bench, channel_id: int) -> SyncJob:
         job_id = jobs.enqueue_job(
             session, _NoWake(), kind=JobKind.INVENTORY, channel_id=channel_id
         ).id
-    runner.run_job(bench.sessions, default_handlers(bench.ctx), job_id)
+    runner.run_job(
+        bench.sessions, default_handlers(bench.ctx), job_id, waker=_NoWake(), policy=RetryPolicy()
+    )
     with bench.sessions() as session:
         return jobs.get_job(session, job_id)
 
 
 class _NoWake:
     def wake(self, job_ids: Any) -> None:
+        pass
+
+    def wake_later(self, job_ids: Any, seconds: float) -> None:
         pass
 
 
@@ -280,23 +364,48 @@ def calls() -> dict[str, Any]:
         "bulk_calls_batched": bulk,
         "goal": f"<= {GOAL_EBAY_CALLS} bulkUpdatePriceQuantity calls for {CALL_SKUS} SKUs",
         "goal_met": bulk <= GOAL_EBAY_CALLS,
-        "note": "getOffers calls are the adapter's per-SKU offer look-ups (a new adapter per job)",
+        "note": "getOffers would be the adapter's per-SKU offer look-ups; the push seeds "
+        "its offer ids from the publications, so there are none",
+    }
+
+
+def shopify_mutations() -> dict[str, Any]:
+    figures = adapters_shopify.run()
+    batched, per_sku = figures["batched"], figures["per_sku"]
+    return {
+        "skus": figures["skus"],
+        "batched": batched,
+        "batched_ids_cached": figures["batched_ids_cached"],
+        "per_sku": per_sku,
+        "mutations_batched": batched["mutations"],
+        "mutations_per_sku": per_sku["mutations"],
+        "goal": f"<= {GOAL_SHOPIFY_MUTATIONS} inventorySetQuantities mutations (250 a call)",
+        "goal_met": batched["mutations"] <= GOAL_SHOPIFY_MUTATIONS,
+        "note": "bench.adapters_shopify: the adapter's set_quantities, not a push job",
     }
 
 
 def main() -> None:
+    load_before = os.getloadavg()
     results = {
         "latency_embedded_default_window": latency(1.0),
         "latency_embedded_no_window": latency(0.0),
+        "latency_postgresql_redis_default_window": latency(1.0, scaled=True),
         "ebay_calls_1000_skus": calls(),
+        "shopify_mutations_1000_skus": shopify_mutations(),
     }
     report = {
-        "benchmark": "POS sale -> eBay sandbox latency; eBay calls for a 1,000-SKU change",
+        "benchmark": "POS sale -> eBay sandbox latency (embedded, PostgreSQL + Redis worker); "
+        "eBay calls and Shopify mutations for a 1,000-SKU change",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
         "results": results,
-        "not_measured": "latency with PostgreSQL and Redis workers; Shopify mutations "
-        "(tests/sync/test_push_shopify.py checks 4 for 1,000 SKUs)",
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

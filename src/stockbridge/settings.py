@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         1.0,
         ge=0,
         le=60,
-        description="How long a push waits for more changes to join it (0: at once).",
+        description="Coalescing window of a channel's pushes: they start this far apart (0: none).",
     )
     encryption_key: str | None = Field(
         None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stockbridge.channels.base import Money
 from stockbridge.commerce.listing_payloads import channel_sku, listing_payload
+from stockbridge.commerce.offer import Offer
 from stockbridge.db.models import (
     Condition,
     EcomListing,
@@ -62,8 +63,9 @@ def test_each_condition_gets_a_sku_of_its_own() -> None:
     assert channel_sku(product, Condition.USED) == "LAMP-1-used"
 
 
-def test_the_payload_is_master_content_with_the_store_price_when_the_listing_has_none() -> None:
-    payload = listing_payload(_publication(), _listing(), _product(), provider="ebay", quantity=3)
+def test_the_payload_is_master_content_with_the_channels_offer() -> None:
+    offer = Offer(quantity=3, price_cents=4999, currency="GBP")
+    payload = listing_payload(_publication(), _listing(), _product(), provider="ebay", offer=offer)
 
     assert (payload.sku, payload.title, payload.quantity) == ("LAMP-1", "Brass lamp", 3)
     assert payload.price == Money(4999, "GBP")
@@ -81,8 +83,9 @@ def test_a_publications_overrides_and_recorded_sku_win() -> None:
     }
     publication = _publication(overrides=overrides, external_sku="OLD-LAMP")
 
+    offer = Offer(quantity=0, price_cents=5500, currency="GBP")  # offers_for honours it
     payload = listing_payload(
-        publication, _listing(price_cents=4500), _product(), provider="ebay", quantity=0
+        publication, _listing(price_cents=4500), _product(), provider="ebay", offer=offer
     )
 
     assert (payload.sku, payload.title, payload.category) == ("OLD-LAMP", "Lamp (eBay)", "9999")

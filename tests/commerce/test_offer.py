@@ -128,3 +128,20 @@ def test_one_versions_offer_is_its_available_less_buffer_capped_never_negative(
         assert offered <= cap
     expected = max(available - buffer, 0) if cap is None else min(max(available - buffer, 0), cap)
     assert offered == expected
+
+
+def test_a_publications_own_price_is_asked_as_is_whatever_the_rule(session: Session) -> None:
+    branch = make_branch(session)
+    product = make_product(session, price_cents=2000)
+    make_version(session, product=product, branch=branch, on_hand=3)
+    listing = EcomListing(product_code_id=product.id, title="x", status=ListingStatus.ACTIVE)
+    session.add(listing)
+    session.flush()
+    rule = PriceRule(mode=PriceMode.PERCENTAGE, percentage=Decimal("10"))
+    rules = ChannelRules((branch.id,), 0, None, rule)
+
+    ruled = offers_for(session, rules, [listing.id])[listing.id]
+    own = offers_for(session, rules, [listing.id], own_prices={listing.id: 2500})[listing.id]
+
+    assert (ruled.price_cents, own.price_cents) == (2200, 2500)
+    assert own.quantity == ruled.quantity == 3

@@ -10,9 +10,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import select, update
 
-from stockbridge.db.models import ChannelLogStatus, ChannelOperation
-from tests.channels.ebay.conftest import LOCATION_KEY, POLICIES, clock, ebay, shop, start_sandbox
+from stockbridge.db.models import (
+    ChannelLogStatus,
+    ChannelOperation,
+    EcomListingChannel,
+    JobKind,
+    JobStatus,
+    ProductCodeVersion,
+    SyncJob,
+)
+from stockbridge.pos import inventory
+from tests.channels.ebay.conftest import (
+    LOCATION_KEY,
+    POLICIES,
+    calls,
+    clock,
+    ebay,
+    shop,
+    start_sandbox,
+)
 from tests.sandbox.ebay import payloads
 from tests.sandbox.ebay.conftest import EbayHarness
 from tests.sync.conftest import wait_for
@@ -59,7 +77,9 @@ def ebay_listing(harness: EbayHarness, listing_id: str) -> dict[str, Any]:
 def test_bulk_publish_lists_title_price_and_offered_quantity(
     store: Store, shop: EbayHarness
 ) -> None:
-    channel_id = connect_ebay(store, shop, safety_buffer=1, max_listed_qty=4)
+    # The listing's own price is asked where the channel's rule says so.
+    rule = {"mode": "listing_override"}
+    channel_id = connect_ebay(store, shop, safety_buffer=1, max_listed_qty=4, price_rule=rule)
     assert store.jobs(channel_id) == []  # nothing active to publish when it connected
     lamp = store.listing(store.product("LAMP-1", on_hand=3, price_cents=4999))
     clock_ = store.listing(store.product("CLOCK-1", on_hand=9), price_cents=1250, title="Clock")
@@ -195,3 +215,89 @@ def test_an_unpublish_made_while_the_publish_is_at_ebay_wins(
         False,
     )
     assert ebay_listing(shop, final["external_refs"]["listing_id"])["status"] == "ENDED"
+
+
+def _push_jobs(store: Store, channel_id: int) -> list[SyncJob]:
+    with store.sessions() as session:
+        query = select(SyncJob).where(
+            SyncJob.channel_id == channel_id, SyncJob.kind == JobKind.INVENTORY
+        )
+        return list(session.scalars(query.order_by(SyncJob.id)))
+
+
+def _recount(store: Store, counts: dict[int, int]) -> None:
+    """Stock counts of the products' versions, committed together (their push follows)."""
+    with store.sessions.begin() as session:
+        for product_id, quantity in counts.items():
+            version_id = session.scalars(
+                select(ProductCodeVersion.id).where(
+                    ProductCodeVersion.product_code_id == product_id
+                )
+            ).one()
+            inventory.adjust_to_count(session, version_id, quantity, reason="count", actor="test")
+
+
+def _pushed(store: Store, channel_id: int, count: int) -> list[SyncJob]:
+    def done() -> list[SyncJob] | None:
+        found = _push_jobs(store, channel_id)
+        return found if len(found) == count and found[-1].status.finished else None
+
+    pushes: list[SyncJob] = wait_for(done, timeout=30)
+    return pushes
+
+
+def test_a_listing_is_published_at_the_channels_ruled_price_which_the_next_push_keeps(
+    store: Store, shop: EbayHarness
+) -> None:
+    rule = {"mode": "percentage", "percentage": "12.5"}
+    channel_id = connect_ebay(store, shop, price_rule=rule)
+    product = store.product("LAMP-1", on_hand=3, price_cents=3999)
+    lamp = store.listing(product)
+    store.bulk("publish", channel_id, [lamp])
+    # 3999 * 1.125 = 4498.875 -> 4499 cents, as the push prices it.
+    offer = next(o for o in shop.get_state()["offers"].values() if o["sku"] == "LAMP-1")
+    assert offer["body"]["pricingSummary"]["price"] == {"currency": "GBP", "value": "44.99"}
+    shop.http.delete("/_sandbox/calls")
+
+    _recount(store, {product: 2})
+
+    [push] = _pushed(store, channel_id, 1)
+    assert (push.status, push.counts["pushed"]) == (JobStatus.SUCCEEDED, 1)
+    offer = next(o for o in shop.get_state()["offers"].values() if o["sku"] == "LAMP-1")
+    assert offer["body"]["availableQuantity"] == 2
+    assert offer["body"]["pricingSummary"]["price"]["value"] == "44.99"
+    # One bulk call: the quantity; the price published is the price pushed, none sent.
+    assert calls(shop)["bulkUpdatePriceQuantity"] == 1
+
+
+def test_a_push_of_published_skus_takes_their_offer_ids_from_the_publications(
+    store: Store, shop: EbayHarness
+) -> None:
+    """Without the stored ids the eBay adapter looks each SKU's offer up (getOffers) in
+    every push job; with them, none."""
+    channel_id = connect_ebay(store, shop)
+    products = [store.product(f"LAMP-{n}", on_hand=5) for n in range(3)]
+    lamps = [store.listing(product) for product in products]
+    store.bulk("publish", channel_id, lamps)
+    shop.http.delete("/_sandbox/calls")
+
+    _recount(store, dict.fromkeys(products, 4))
+
+    [push] = _pushed(store, channel_id, 1)
+    assert push.counts["pushed"] == 3
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 1}  # no getOffers
+    # Before: a publication whose ids were not recorded costs one look-up per push.
+    with store.sessions.begin() as session:
+        session.execute(
+            update(EcomListingChannel)
+            .where(EcomListingChannel.listing_id == lamps[0])
+            .values(external_id=None, external_refs={})
+        )
+    shop.http.delete("/_sandbox/calls")
+
+    _recount(store, dict.fromkeys(products, 3))
+
+    [_, again] = _pushed(store, channel_id, 2)
+    assert again.counts["pushed"] == 3
+    assert calls(shop) == {"getOffers": 1, "bulkUpdatePriceQuantity": 1}
+    assert {o["body"]["availableQuantity"] for o in shop.get_state()["offers"].values()} == {3}

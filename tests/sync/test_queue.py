@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,11 +17,13 @@ from stockbridge.db.types import utcnow
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.settings import Settings
 from stockbridge.sync import jobs
+from stockbridge.sync import queue as queue_module
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.handlers import JobHandlers, default_handlers
+from stockbridge.sync.queue import TIMER_LIMIT_SECONDS, JobQueue
 from stockbridge.sync.retry import RetryPolicy
 from tests.factories import make_channel
-from tests.sync.conftest import MakeQueue, wait_for
+from tests.sync.conftest import MakeQueue, queue_settings, wait_for
 from tests.sync.workers import REDIS_URL, forget_redis_queue
 
 
@@ -179,3 +183,63 @@ def test_a_transient_failure_is_retried_by_a_delayed_message_until_it_succeeds(
         ChannelLogStatus.RETRYING,
         ChannelLogStatus.SUCCESS,
     ]
+
+
+def test_an_idle_consumer_takes_a_job_queued_in_its_process_without_polling(
+    sessions: sessionmaker[Session], make_queue: MakeQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle SQLite consumers wait for this process's enqueue: with polls a minute apart,
+    the job still runs well within the deadline."""
+    monkeypatch.setattr(queue_module, "MAX_POLL_SECONDS", 60.0)
+    queue = make_queue()
+    queue.start_in_process(periodic=False)
+    with sessions.begin() as session:  # the first job makes both consumer threads idle
+        first = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+    wait_for(lambda: _status(sessions, first))
+    with sessions.begin() as session:
+        second = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+
+    job = wait_for(lambda: _status(sessions, second), timeout=15)
+
+    assert job.status is JobStatus.SUCCEEDED
+
+
+def test_a_short_delayed_wake_up_is_kept_by_the_timer_and_runs_the_job(
+    sessions: sessionmaker[Session], make_queue: MakeQueue
+) -> None:
+    queue = make_queue()
+    with sessions.begin() as session:
+        job_id = jobs.enqueue_job(session, _NoWake(), kind=JobKind.CLEANUP).id
+
+    queue.wake_later([job_id], 0.3)
+
+    assert (queue.timers_pending(), queue.pending()) == (1, 0)
+    queue.start_in_process(periodic=False)
+    job = wait_for(lambda: _status(sessions, job_id))
+    assert job.status is JobStatus.SUCCEEDED
+    assert queue.timers_pending() == 0
+
+
+def test_a_long_delay_is_left_to_huey_and_a_closing_queue_hands_its_timers_there_too(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue.db"
+    settings = queue_settings(database_url)
+    queue = JobQueue(settings, sessions, sqlite_path=path)
+    queue.wake_later([1], TIMER_LIMIT_SECONDS + 60)  # a retry after a long backoff
+    queue.wake_later([2], 30)
+    # Huey keeps a message with an eta; a consumer moves it to its schedule.
+    assert (queue.pending(), queue.timers_pending()) == (1, 1)
+
+    queue.close()  # the process stops: the timer's wake-up must not be lost with it
+
+    again = JobQueue(settings, sessions, sqlite_path=path)
+    try:
+        assert again.pending() == 2
+    finally:
+        again.close()
+
+
+class _NoWake:
+    def wake(self, job_ids: Sequence[int]) -> None:
+        pass

@@ -12,7 +12,7 @@ marketplace ids are strings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -321,3 +321,11 @@ class ChannelAdapter(Protocol):
 
     def register_webhooks(self, callback_url: str) -> Sequence[str]: ...
     def parse_webhook(self, request: WebhookRequest) -> WebhookEvent | WebhookChallenge: ...
+
+
+@runtime_checkable
+class RemembersListings(Protocol):
+    """An adapter that can be told where SKUs live (refs stored from its earlier answers),
+    so that pushing them needs no look-up (eBay: the offer id per SKU)."""
+
+    def remember(self, refs: Iterable[ListingRef]) -> None: ...

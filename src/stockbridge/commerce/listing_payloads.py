@@ -11,34 +11,20 @@ The SKU on a marketplace is the product code's SKU for new stock and
 condition, so each gets a SKU of its own), unless the publication already records the
 SKU it was found under.
 
-The quantity offered follows DESIGN.md section 3 by ``commerce.offer.offered_quantity``
-(the rule the stock push uses): stock available (``qty_on_hand - qty_reserved``) in the
-listing's condition in the channel's branches, minus the channel's safety buffer, capped
-by its max listed quantity, never below 0.
-The price is the listing's own, else the product code's.
+Quantity and price are the channel's offer (``commerce.offer.offers_for``, the rule the
+push uses): stock available in the listing's condition in the channel's branches, less
+the channel's safety buffer, capped by its max listed quantity, never below 0; the
+store price under the channel's price rule, or the publication's own ``price_cents``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from stockbridge.channels.base import ListingPayload, Money
-from stockbridge.commerce.offer import offered_quantity
-from stockbridge.db.models import (
-    Condition,
-    EcomChannel,
-    EcomChannelBranch,
-    EcomListing,
-    EcomListingChannel,
-    ProductCode,
-    ProductCodeVersion,
-)
-
-StockKey = tuple[int, Condition]
+from stockbridge.commerce.offer import Offer
+from stockbridge.db.models import Condition, EcomListing, EcomListingChannel, ProductCode
 
 
 def channel_sku(product: ProductCode, condition: Condition) -> str:
@@ -47,56 +33,22 @@ def channel_sku(product: ProductCode, condition: Condition) -> str:
     return f"{product.sku}-{condition.value}"
 
 
-def offered_quantities(
-    session: Session, channel: EcomChannel, keys: Iterable[StockKey]
-) -> dict[StockKey, int]:
-    """Units to offer on ``channel`` per (product code, condition); missing keys are 0."""
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(
-            ProductCodeVersion.product_code_id,
-            ProductCodeVersion.condition,
-            func.sum(ProductCodeVersion.qty_on_hand - ProductCodeVersion.qty_reserved),
-        )
-        .join(EcomChannelBranch, EcomChannelBranch.branch_id == ProductCodeVersion.branch_id)
-        .where(
-            EcomChannelBranch.channel_id == channel.id,
-            ProductCodeVersion.product_code_id.in_({product for product, _ in wanted}),
-        )
-        .group_by(ProductCodeVersion.product_code_id, ProductCodeVersion.condition)
-    ).all()
-    available = {(product, condition): int(qty or 0) for product, condition, qty in rows}
-    return {
-        key: offered_quantity(
-            [available.get(key, 0)],
-            safety_buffer=channel.safety_buffer,
-            max_listed_qty=channel.max_listed_qty,
-        )
-        for key in wanted
-    }
-
-
 def listing_payload(
     publication: EcomListingChannel,
     listing: EcomListing,
     product: ProductCode,
     *,
     provider: str,
-    quantity: int,
+    offer: Offer,
 ) -> ListingPayload:
+    """``offer``: what the channel offers of the listing (``offers_for``)."""
     overrides = publication.overrides or {}
-    price_cents = overrides.get("price_cents", listing.price_cents)
     return ListingPayload(
         sku=publication.external_sku or channel_sku(product, listing.condition),
         title=str(overrides.get("title") or listing.title),
         description=str(overrides.get("description") or listing.description),
-        price=Money(
-            int(price_cents if price_cents is not None else product.price_cents),
-            listing.currency or product.currency,
-        ),
-        quantity=quantity,
+        price=Money(offer.price_cents, offer.currency),
+        quantity=offer.quantity,
         condition=listing.condition,
         images=_images(listing),
         attributes=_attributes(listing.attributes),

@@ -14,7 +14,13 @@ the product code's price. The channel's price rule then applies:
   whole cent (``ROUND_HALF_UP``: 1049.5 -> 1050);
 - ``fixed_adjustment``: the store price plus ``adjustment_cents``.
 
-No price is ever below 0.
+A publication's own price (its ``overrides["price_cents"]``) is asked as is on its
+channel, the rule not applied. No price is ever below 0. The currency is the listing's,
+else the product code's.
+
+Both the listings job (what a new listing is published at) and the push (what a change
+sends) take the offer from :func:`offers_for`, so a push after a publication changes
+nothing that did not change.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from stockbridge.commerce.channel_schemas import PriceMode, PriceRule
+from stockbridge.commerce.channel_schemas import ChannelSettings, PriceMode, PriceRule
 from stockbridge.db.models import EcomListing, ProductCode, ProductCodeVersion
 from stockbridge.statuses import Condition
 
@@ -82,16 +88,39 @@ class ChannelRules:
     max_listed_qty: int | None
     price_rule: PriceRule
 
+    @classmethod
+    def of(cls, settings: ChannelSettings) -> ChannelRules:
+        return cls(
+            branch_ids=tuple(settings.branch_ids),
+            safety_buffer=settings.safety_buffer,
+            max_listed_qty=settings.max_listed_qty,
+            price_rule=settings.price_rule,
+        )
+
 
 def offers_for(
-    session: Session, rules: ChannelRules, listing_ids: Iterable[int]
+    session: Session,
+    rules: ChannelRules,
+    listing_ids: Iterable[int],
+    *,
+    own_prices: Mapping[int, int] | None = None,
 ) -> dict[int, Offer]:
-    """listing id -> its offer on a channel with these rules (one query for the stock)."""
+    """listing id -> its offer on a channel with these rules (one query for the stock).
+
+    ``own_prices``: listing id -> the price its publication on this channel sets itself
+    (``overrides["price_cents"]``), asked as is."""
     ids = sorted(set(listing_ids))
     if not ids:
         return {}
+    own_prices = own_prices or {}
     listings = session.execute(
-        select(EcomListing.id, EcomListing.condition, EcomListing.price_cents, ProductCode)
+        select(
+            EcomListing.id,
+            EcomListing.condition,
+            EcomListing.price_cents,
+            EcomListing.currency,
+            ProductCode,
+        )
         .join(ProductCode, ProductCode.id == EcomListing.product_code_id)
         .where(EcomListing.id.in_(ids))
     ).all()
@@ -99,7 +128,7 @@ def offers_for(
     if rules.branch_ids:
         versions = session.scalars(
             select(ProductCodeVersion).where(
-                ProductCodeVersion.product_code_id.in_({row[3].id for row in listings}),
+                ProductCodeVersion.product_code_id.in_({row[4].id for row in listings}),
                 ProductCodeVersion.branch_id.in_(rules.branch_ids),
             )
         )
@@ -107,7 +136,7 @@ def offers_for(
             key = (version.product_code_id, version.condition)
             stock.setdefault(key, {})[version.branch_id] = version
     offers: dict[int, Offer] = {}
-    for listing_id, condition, listing_cents, product in listings:
+    for listing_id, condition, listing_cents, currency, product in listings:
         found = stock.get((product.id, condition), {})
         quantity = offered_quantity(
             (version.qty_available for version in found.values()),
@@ -117,5 +146,7 @@ def offers_for(
         overrides = {branch: version.price_cents for branch, version in found.items()}
         base = store_price(product.price_cents, overrides, rules.branch_ids)
         price = channel_price(base, rules.price_rule, listing_cents=listing_cents)
-        offers[listing_id] = Offer(quantity=quantity, price_cents=price, currency=product.currency)
+        if listing_id in own_prices:
+            price = max(own_prices[listing_id], 0)
+        offers[listing_id] = Offer(quantity, price, currency or product.currency)
     return offers

@@ -31,12 +31,14 @@ from sqlalchemy.orm import Session
 from stockbridge.channels.base import ChannelAdapter, TokenSet
 from stockbridge.commerce.channels import (
     ChannelContext,
+    channel_settings,
     connected_link,
     get_channel,
     keep_refreshed,
     link_adapter,
 )
-from stockbridge.commerce.listing_payloads import listing_payload, offered_quantities
+from stockbridge.commerce.listing_payloads import listing_payload
+from stockbridge.commerce.offer import ChannelRules, offers_for
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     ChannelLogStatus,
@@ -163,8 +165,16 @@ def _load(session: Session, channel_id: int, ids: Sequence[int]) -> list[Listing
         .where(EcomListingChannel.id.in_(ids))
         .order_by(EcomListingChannel.id)
     ).all()
-    quantities = offered_quantities(
-        session, channel, [(listing.product_code_id, listing.condition) for _, listing, _ in rows]
+    own_prices = {
+        publication.listing_id: int(price)
+        for publication, _, _ in rows
+        if (price := (publication.overrides or {}).get("price_cents")) is not None
+    }
+    offers = offers_for(
+        session,
+        ChannelRules.of(channel_settings(channel)),
+        [listing.id for _, listing, _ in rows],
+        own_prices=own_prices,
     )
     return [
         ListingWork(
@@ -176,7 +186,7 @@ def _load(session: Session, channel_id: int, ids: Sequence[int]) -> list[Listing
                 listing,
                 product,
                 provider=channel.provider,
-                quantity=quantities[(listing.product_code_id, listing.condition)],
+                offer=offers[listing.id],
             ),
             live=publication.status is not PublicationStatus.UNPUBLISHED
             and listing.status is ListingStatus.ACTIVE,

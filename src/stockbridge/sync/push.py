@@ -6,9 +6,13 @@ A stock or price change bumps ``dirty_seq`` on the publications it touches (see
 1. reads a batch of dirty, published rows in id order (``FOR UPDATE SKIP LOCKED`` on
    PostgreSQL: a row a stock transaction is changing right now is left to the job that
    change queues), remembers each row's ``dirty_seq`` and computes its offer
-   (``commerce/offer.py``); the transaction ends there;
-2. sends the quantities, and the prices that differ from the last price pushed (every
-   price, for a ``prices`` job), with no transaction open;
+   (``commerce/offer.py``, the rule the listings job publishes by); the transaction ends
+   there;
+2. tells the adapter the marketplace ids recorded on the rows (``external_id``,
+   ``external_refs``) if it takes them (``RemembersListings``: eBay then needs no
+   ``getOffers`` look-up per SKU), and sends the quantities, and the prices that differ
+   from the last price pushed (every price, for a ``prices`` job), with no transaction
+   open;
 3. compare-and-clears: ``synced_seq`` becomes the remembered ``dirty_seq`` only where
    ``dirty_seq`` still equals it, so a sale made during the call leaves its row dirty
    for the next push instead of being lost. A SKU the marketplace refused gets
@@ -30,7 +34,15 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import ChannelAdapter, Money, PriceUpdate, StockLevel, TokenSet
+from stockbridge.channels.base import (
+    ChannelAdapter,
+    ListingRef,
+    Money,
+    PriceUpdate,
+    RemembersListings,
+    StockLevel,
+    TokenSet,
+)
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelLink
 from stockbridge.commerce.offer import ChannelRules, Offer, offers_for
@@ -62,6 +74,15 @@ class Dirty:
     sku: str
     seq: int
     last_price_cents: int | None
+    overrides: Mapping[str, Any]
+    external_id: str | None
+    external_refs: Mapping[str, str]
+
+    @property
+    def own_price(self) -> int | None:
+        """The price this publication sets itself on its channel, if it does."""
+        price = (self.overrides or {}).get("price_cents")
+        return int(price) if price is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +104,9 @@ def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
             func.coalesce(EcomListingChannel.external_sku, ProductCode.sku),
             EcomListingChannel.dirty_seq,
             EcomListingChannel.last_pushed_price_cents,
+            EcomListingChannel.overrides,
+            EcomListingChannel.external_id,
+            EcomListingChannel.external_refs,
         )
         .join(EcomListing, EcomListing.id == EcomListingChannel.listing_id)
         .join(ProductCode, ProductCode.id == EcomListing.product_code_id)
@@ -116,13 +140,7 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
     with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
         with transaction(run.sessions) as session:
             channel = channels.get_channel(session, channel_id)
-            settings = channels.channel_settings(channel)
-            rules = ChannelRules(
-                branch_ids=tuple(settings.branch_ids),
-                safety_buffer=settings.safety_buffer,
-                max_listed_qty=settings.max_listed_qty,
-                price_rule=settings.price_rule,
-            )
+            rules = ChannelRules.of(channels.channel_settings(channel))
             link = channels.read_link(ctx, channel)
             total = session.scalar(
                 select(func.count()).select_from(dirty_rows(channel_id).subquery())
@@ -135,6 +153,7 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
         done, after = 0, 0
         try:
             while batch := _read_batch(run, rules, channel_id, after=after, size=size):
+                _remember(adapter, batch)
                 outcomes = _send(adapter, batch, all_prices=all_prices, run=run)
                 _compare_and_clear(run, outcomes)
                 after = batch[-1][0].id
@@ -151,7 +170,8 @@ def _read_batch(
     with transaction(run.sessions) as session:
         query = dirty_rows(channel_id, after=after).limit(size)
         rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query))]
-        offers = offers_for(session, rules, (row.listing_id for row in rows))
+        own = {row.listing_id: price for row in rows if (price := row.own_price) is not None}
+        offers = offers_for(session, rules, (row.listing_id for row in rows), own_prices=own)
     return [(row, offers[row.listing_id]) for row in rows]
 
 
@@ -159,6 +179,20 @@ def _skip_locked(session: Session, query: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return query.with_for_update(of=EcomListingChannel, skip_locked=True)
     return query
+
+
+def _remember(adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]]) -> None:
+    """Tell the adapter the marketplace ids the listings job recorded, so it need not look
+    them up (eBay: one getOffers per SKU otherwise)."""
+    if not isinstance(adapter, RemembersListings):
+        return
+    refs = [
+        ListingRef(row.sku, row.external_id, published=True, refs=dict(row.external_refs or {}))
+        for row, _ in batch
+        if row.external_id
+    ]
+    if refs:
+        adapter.remember(refs)
 
 
 def _send(

@@ -10,6 +10,15 @@ A queue message carries only a job id. Huey's own retries and result store are n
 used: the ``sync_jobs`` row is the record (its ``not_before`` says when a retry is due,
 and a delayed message wakes a worker then), and the sweeper the retry of last resort.
 The Huey instance is built on first use, so building an application writes no file.
+
+Wake-ups without delay reach a worker at once: on Redis a worker blocks on the queue;
+on the SQLite file idle consumer threads wait on a signal that an enqueue in this
+process gives (:class:`SignalledSqliteStorage`), and otherwise look at the file once a
+second (a job queued by another process, e.g. the CLI). Wake-ups due within
+:data:`TIMER_LIMIT_SECONDS` (a coalesced push, a retry after a short backoff) are kept
+by an in-process timer (``sync/timers.py``), which Huey's schedule (checked about once
+a second) is too coarse for; later ones go to Huey's schedule, which outlives the
+process. A queue that closes hands its pending timers to the schedule.
 """
 
 from __future__ import annotations
@@ -21,8 +30,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, RedisHuey, crontab
 from huey.consumer import Consumer
+from huey.storage import SqliteStorage
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +44,7 @@ from stockbridge.sync.handlers import JobHandlers, default_handlers
 from stockbridge.sync.retry import RetryPolicy
 from stockbridge.sync.schedules import schedule_channel_jobs
 from stockbridge.sync.sweeper import sweep_stale_jobs
+from stockbridge.sync.timers import WakeTimers
 from stockbridge.sync.wakeups import PushWakeups, queue_overdue_pushes
 
 logger = logging.getLogger(__name__)
@@ -42,6 +53,8 @@ DEFAULT_QUEUE_FILE = Path("var/queue.db")
 IN_PROCESS_WORKERS = 2
 # An idle SQLite-backed worker polls at most this far apart (Redis blocks instead).
 MAX_POLL_SECONDS = 1.0
+#: Wake-ups due within this many seconds are kept by an in-process timer.
+TIMER_LIMIT_SECONDS = 60.0
 
 
 def queue_file(database_url: str) -> Path:
@@ -51,6 +64,38 @@ def queue_file(database_url: str) -> Path:
         database = Path(url.database)
         return database.with_name(f"{database.stem}-queue.db")
     return DEFAULT_QUEUE_FILE
+
+
+class SignalledSqliteStorage(SqliteStorage):  # type: ignore[misc]
+    """Huey's SQLite storage whose idle consumers wait for an enqueue of this process.
+
+    ``dequeue`` blocks (Huey's worker then does not sleep between polls): when the file
+    holds no message it waits for this process's next ``enqueue``, or
+    :data:`MAX_POLL_SECONDS` for one another process wrote.
+    """
+
+    blocking = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._enqueued = 0
+        self._signal = threading.Condition()
+
+    def enqueue(self, data: bytes, priority: int | None = None) -> None:
+        super().enqueue(data, priority)
+        with self._signal:
+            self._enqueued += 1
+            self._signal.notify_all()
+
+    def dequeue(self) -> bytes | None:
+        with self._signal:
+            seen = self._enqueued
+        data: bytes | None = super().dequeue()
+        if data is None:
+            with self._signal:
+                self._signal.wait_for(lambda: self._enqueued != seen, timeout=MAX_POLL_SECONDS)
+            data = super().dequeue()
+        return data
 
 
 class _ThreadConsumer(Consumer):  # type: ignore[misc]
@@ -85,6 +130,7 @@ class JobQueue:
         self._lock = threading.Lock()
         self._consumer: _ThreadConsumer | None = None
         self._run_job: Any = None
+        self._timers = WakeTimers(lambda job_id: self.wake([job_id]), name="job-wake-timers")
         # Stock and price changes committed on these sessions queue their pushes here.
         self.push_wakeups = PushWakeups(
             sessions, self, coalesce_seconds=settings.push_coalesce_seconds
@@ -115,10 +161,19 @@ class JobQueue:
             run_job(job_id)
 
     def wake_later(self, job_ids: Sequence[int], seconds: float) -> None:
-        """Wake-ups sent ``seconds`` from now (a consumer checks its schedule every second)."""
+        """Wake-ups sent ``seconds`` from now: by this process's timer when that is soon
+        (:data:`TIMER_LIMIT_SECONDS`), else by Huey's schedule (checked every second)."""
+        if seconds <= TIMER_LIMIT_SECONDS:
+            for job_id in job_ids:
+                self._timers.add(job_id, seconds)
+            return
         run_job = self._run_job_task()
         for job_id in job_ids:
             run_job.schedule(args=(job_id,), delay=max(seconds, 0.0))
+
+    def timers_pending(self) -> int:
+        """Wake-ups waiting in this process's timer (for tests and status output)."""
+        return self._timers.pending()
 
     def pending(self) -> int:
         """Messages waiting in the queue (for tests and status output)."""
@@ -156,9 +211,23 @@ class JobQueue:
     def close(self) -> None:
         self.push_wakeups.remove()
         self.stop_in_process()
+        self._hand_over_timers()
         with self._lock:
             if self._huey is not None:
                 self._huey.storage.close()
+
+    def _hand_over_timers(self) -> None:
+        """Wake-ups still waiting in the timer go to Huey's schedule, which outlives us."""
+        left = self._timers.close()
+        if not left:
+            return
+        try:
+            run_job = self._run_job_task()
+            for job_id, seconds in left:
+                run_job.schedule(args=(job_id,), delay=seconds)
+        except Exception:
+            # The rows are committed: the overdue sweep and the sweeper wake them later.
+            logger.warning("could not keep the wake-ups of jobs %s", left, exc_info=True)
 
     # --- building ------------------------------------------------------------------
 
@@ -169,7 +238,12 @@ class JobQueue:
             huey = RedisHuey(name, url=self.settings.redis_url, results=False)
         else:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            huey = SqliteHuey(name, filename=str(self.sqlite_path), results=False)
+            huey = Huey(
+                name,
+                storage_class=SignalledSqliteStorage,
+                filename=str(self.sqlite_path),
+                results=False,
+            )
         self._register_tasks(huey)
         return huey
 

@@ -14,13 +14,21 @@ At most one push per channel is *pending*. The rule, and why it loses nothing:
   job is queued behind it.
 
 The channel row is locked while deciding (PostgreSQL), so two commits at once queue one
-job. The new job's wake-up is delayed by ``STOCKBRIDGE_PUSH_COALESCE_SECONDS``: changes
-committed meanwhile join the same queued job, and a burst becomes one push (eBay
-allows 250 revisions a day per listing).
+job.
 
-Safety net: every minute the scheduler calls :func:`queue_overdue_pushes`, which queues
-a push (same rule) for every active channel with published rows dirty for longer than
-``OVERDUE`` — whatever a crash between commit and queueing left behind.
+When the new job is woken is the coalescing rule (leading edge, then a window): at
+once if the channel's last push started ``STOCKBRIDGE_PUSH_COALESCE_SECONDS`` ago or
+more (a lone sale goes out within one push's time); else when that window since the
+last push's start ends. Changes committed meanwhile join the queued job, so a channel's
+pushes start at least one window apart, and a burst becomes at most two pushes: the
+first with what was committed before it started, the second with all the rest. A
+listing is therefore revised at most once per push and at most once per window (eBay
+allows 250 revisions a day per listing; see docs/sync.md).
+
+Safety net: every minute the scheduler calls :func:`queue_overdue_pushes`: for every
+active channel with published rows dirty for longer than ``OVERDUE`` it queues a push
+(same rule), or wakes again the one that is queued, at once: whatever a crash between
+commit and queueing, or a wake-up timer lost with its process, left behind.
 """
 
 from __future__ import annotations
@@ -44,15 +52,15 @@ from stockbridge.db.models import (
 )
 from stockbridge.db.types import utcnow
 from stockbridge.pos.outbox import DIRTY_CHANNELS
-from stockbridge.sync.jobs import DelayedWaker, Waker, enqueue_job
+from stockbridge.sync.jobs import DelayedWaker, enqueue_job, wake_after_commit
 
 logger = logging.getLogger(__name__)
 
 OVERDUE = timedelta(seconds=10)
 
 
-class _Coalescing:
-    """A waker that sends its wake-ups ``seconds`` late."""
+class _WakeIn:
+    """A waker for one job: its wake-up sent ``seconds`` late (at once for 0)."""
 
     def __init__(self, waker: DelayedWaker, seconds: float) -> None:
         self._waker = waker
@@ -65,8 +73,35 @@ class _Coalescing:
             self._waker.wake(job_ids)
 
 
-def queue_pushes(session: Session, waker: Waker, channel_ids: Iterable[int]) -> list[SyncJob]:
-    """Queue an ``inventory`` job for each active channel that has none queued; returns them."""
+def window_left(session: Session, channel_id: int, window: float, now: datetime) -> float:
+    """Seconds until ``window`` has passed since the channel's last push started (0: now)."""
+    if window <= 0:
+        return 0.0
+    started = session.scalar(
+        select(SyncJob.started_at)
+        .where(SyncJob.channel_id == channel_id, SyncJob.kind == JobKind.INVENTORY)
+        .order_by(SyncJob.queued_at.desc(), SyncJob.id.desc())
+        .limit(1)
+    )
+    if started is None:
+        return 0.0
+    left = window - (now - started).total_seconds()
+    return min(max(left, 0.0), window)
+
+
+def queue_pushes(
+    session: Session,
+    waker: DelayedWaker,
+    channel_ids: Iterable[int],
+    *,
+    window: float = 0.0,
+    wake_pending: bool = False,
+    now: datetime | None = None,
+) -> list[SyncJob]:
+    """Queue an ``inventory`` job for each active channel that has none queued, woken by
+    the coalescing rule (module docstring); returns them. ``wake_pending``: a job already
+    queued is woken again at once (a second wake-up runs nothing twice)."""
+    now = now or utcnow()
     queued: list[SyncJob] = []
     for channel_id in sorted(set(channel_ids)):
         channel = session.scalar(
@@ -81,27 +116,38 @@ def queue_pushes(session: Session, waker: Waker, channel_ids: Iterable[int]) -> 
                 SyncJob.status == JobStatus.QUEUED,
             )
         )
-        if pending is None:
-            job = enqueue_job(session, waker, kind=JobKind.INVENTORY, channel_id=channel_id)
-            queued.append(job)
+        if pending is not None:
+            if wake_pending:
+                wake_after_commit(session, waker, pending)
+            continue
+        delay = window_left(session, channel_id, window, now)
+        job = enqueue_job(
+            session, _WakeIn(waker, delay), kind=JobKind.INVENTORY, channel_id=channel_id
+        )
+        queued.append(job)
     return queued
 
 
 def queue_overdue_pushes(
-    session: Session, waker: Waker, *, now: datetime | None = None, older_than: timedelta = OVERDUE
+    session: Session,
+    waker: DelayedWaker,
+    *,
+    now: datetime | None = None,
+    older_than: timedelta = OVERDUE,
 ) -> list[SyncJob]:
-    """The safety net: a push for every channel with rows dirty for longer than ``older_than``."""
-    cutoff = (now or utcnow()) - older_than
+    """The safety net: a push, woken at once, for every channel with rows dirty for longer
+    than ``older_than`` (its queued push woken again if it has one); returns new jobs."""
+    now = now or utcnow()
     channel_ids = session.scalars(
         select(EcomListingChannel.channel_id)
         .where(
             EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq,
             EcomListingChannel.status == PublicationStatus.PUBLISHED,
-            EcomListingChannel.dirty_at < cutoff,
+            EcomListingChannel.dirty_at < now - older_than,
         )
         .distinct()
     ).all()
-    return queue_pushes(session, waker, channel_ids)
+    return queue_pushes(session, waker, channel_ids, wake_pending=True, now=now)
 
 
 class PushWakeups:
@@ -111,7 +157,8 @@ class PushWakeups:
         self, sessions: sessionmaker[Session], waker: DelayedWaker, *, coalesce_seconds: float
     ) -> None:
         self._sessions = sessions
-        self._waker = _Coalescing(waker, coalesce_seconds)
+        self._waker = waker
+        self._window = coalesce_seconds
 
     def install(self) -> None:
         if not event.contains(self._sessions, "after_commit", self._after_commit):
@@ -131,7 +178,7 @@ class PushWakeups:
             return
         try:
             with transaction(self._sessions) as own:
-                queue_pushes(own, self._waker, channel_ids)
+                queue_pushes(own, self._waker, channel_ids, window=self._window)
         except Exception:
             # The change is committed; the overdue sweep queues its push a little later.
             logger.warning("could not queue pushes for channels %s", channel_ids, exc_info=True)

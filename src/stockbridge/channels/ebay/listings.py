@@ -4,10 +4,10 @@ What it owns: the order of eBay calls behind each listing method (inventory item
 offer, then publish; bulk calls in eBay's chunks of 25) and a cache of each SKU's offer,
 because bulkUpdatePriceQuantity needs the offer id. The cache is filled by
 ``upsert_listings``/``publish``, by a by-SKU ``getOffers`` look-up the first time a SKU
-is pushed, or in one go by :meth:`EbayListings.remember` from stored
-``ListingRef.refs["offer_id"]`` values. ``ListingRef.external_id`` is the offer id
-(stable per SKU and marketplace); the listing id, once published, is in
-``refs["listing_id"]``.
+is pushed, or in one go by :meth:`EbayListings.remember` from stored refs (the push
+seeds it from what the listings job recorded on each publication).
+``ListingRef.external_id`` is the offer id (stable per SKU and marketplace); the listing
+id, once published, is in ``refs["listing_id"]``.
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ class EbayListings:
     # --- offers by SKU --------------------------------------------------------------
 
     def remember(self, refs: Iterable[ListingRef]) -> None:
-        """Seed the offer cache from stored refs, so pushes need no look-ups."""
+        """Seed the offer cache from stored refs (``refs["offer_id"]``, else the ref's
+        ``external_id``, which is the offer id), so pushes need no look-ups."""
         for ref in refs:
-            offer_id = ref.refs.get("offer_id")
+            offer_id = ref.refs.get("offer_id") or ref.external_id
             if offer_id:
                 self._offers[ref.sku] = OfferSummary(
                     offer_id=offer_id,
