@@ -362,7 +362,6 @@ def _serving(settings: Settings, port: int) -> Iterator[None]:
     clean = {name: value for name, value in os.environ.items() if "STOCKBRIDGE" not in name}
     assert settings.encryption_key is not None
     assert settings.shopify_client_secret is not None
-    limit = settings.webhook_rate_limit_per_minute
     server = subprocess.Popen(
         [sys.executable, "-m", "stockbridge", "serve", "--port", str(port)],
         env={
