@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python -m bench.inventory
 	$(BIN)/python -m bench.adapters
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.orders
 
 migrate: install
 	$(BIN)/stockbridge db upgrade

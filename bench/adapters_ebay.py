@@ -55,7 +55,13 @@ def connect_seller(base_url: str) -> tuple[EbayAdapter, TokenSet]:
             "marketplace_id": "EBAY_GB",
             "merchant_location_key": LOCATION,
             "category_id": "112581",
-            "policies": {"fulfillment": "1", "payment": "2", "return": "3"},
+            # The business policies a fresh sandbox seller has on EBAY_GB (publishing
+            # checks them).
+            "policies": {
+                "fulfillment": "6196930000",
+                "payment": "6196932000",
+                "return": "6196933000",
+            },
         },
     )
     adapter = EbayAdapter(connection)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import Condition, EcomOrderItem
-from stockbridge.errors import InvalidStockOperation
+from stockbridge.errors import InsufficientStock, InvalidStockOperation
 from stockbridge.pos import inventory
 
 REFERENCE_TYPE = "ecom_order_item"
@@ -52,3 +52,44 @@ def allocate_order_item(
     item.quantity_allocated = allocation.quantity
     session.flush()
     return allocation
+
+
+def allocate_order_items(
+    session: Session,
+    items: Sequence[tuple[EcomOrderItem, Condition]],
+    *,
+    branch_ids: Sequence[int],
+    allow_partial: bool = False,
+    actor: str,
+) -> list[inventory.Allocation | InsufficientStock]:
+    """``allocate_order_item`` for many items at once (``inventory.allocate_many``), in turn;
+    an item that gets nothing answers its ``InsufficientStock`` and stays unallocated.
+
+    The items must have been flushed (their ids are the ledger's references); what is
+    recorded on them is flushed by the caller.
+    """
+    for item, _condition in items:
+        if item.product_code_id is None:
+            raise InvalidStockOperation(
+                f"order item {item.id} has no known product code to allocate"
+            )
+        if item.allocated_version_id is not None:
+            raise InvalidStockOperation(f"order item {item.id} is already allocated")
+    requests = [
+        inventory.AllocationRequest(
+            product_code_id=item.product_code_id,
+            quantity=item.quantity,
+            condition=condition,
+            allow_partial=allow_partial,
+            reference=inventory.Reference(REFERENCE_TYPE, str(item.id)),
+        )
+        for item, condition in items
+        if item.product_code_id is not None
+    ]
+    results = inventory.allocate_many(session, requests, branch_ids=branch_ids, actor=actor)
+    for (item, _condition), result in zip(items, results, strict=True):
+        if isinstance(result, inventory.Allocation):
+            item.allocated_branch_id = result.branch_id
+            item.allocated_version_id = result.version_id
+            item.quantity_allocated = result.quantity
+    return results

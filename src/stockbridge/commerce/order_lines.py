@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from stockbridge.channels.base import OrderLine
-from stockbridge.commerce.allocation import REFERENCE_TYPE, allocate_order_item
+from stockbridge.commerce.allocation import REFERENCE_TYPE, allocate_order_items
 from stockbridge.db.models import (
     Condition,
     EcomChannelBranch,
@@ -51,35 +51,63 @@ def channel_branch_ids(session: Session, channel_id: int) -> list[int]:
     )
 
 
-def _published(session: Session, channel_id: int, criterion: ColumnElement[bool]) -> Product | None:
-    row = session.execute(
-        select(EcomListing.product_code_id, EcomListing.condition)
+def _published(
+    session: Session, channel_id: int, column: InstrumentedAttribute[str | None], values: set[str]
+) -> dict[str, Product]:
+    """Publications of the channel whose ``column`` is one of ``values``: the first (by id)
+    of each value, as its product."""
+    found: dict[str, Product] = {}
+    if not values:
+        return found
+    rows = session.execute(
+        select(column, EcomListing.product_code_id, EcomListing.condition)
         .join(EcomListingChannel, EcomListingChannel.listing_id == EcomListing.id)
-        .where(EcomListingChannel.channel_id == channel_id, criterion)
+        .where(EcomListingChannel.channel_id == channel_id, column.in_(sorted(values)))
         .order_by(EcomListingChannel.id)
-        .limit(1)
-    ).first()
-    return Product(row.product_code_id, row.condition) if row else None
+    )
+    for value, product_code_id, condition in rows:
+        if value is not None:
+            found.setdefault(value, Product(product_code_id, condition))
+    return found
+
+
+def find_products(
+    session: Session, channel_id: int, lines: Sequence[OrderLine]
+) -> list[Product | None]:
+    """The product each line sold (None when nothing in the store matches it), looked up
+    for all the lines at once: at most three queries, however many lines."""
+    skus = {line.sku for line in lines if line.sku}
+    by_sku = _published(session, channel_id, EcomListingChannel.external_sku, skus)
+    unpublished = sorted(skus - by_sku.keys())
+    if unpublished:
+        codes = session.execute(
+            select(ProductCode.sku, ProductCode.id).where(ProductCode.sku.in_(unpublished))
+        )
+        for sku, code_id in codes:
+            by_sku[sku] = Product(code_id, Condition.NEW)
+    listing_ids = {
+        line.external_listing_id
+        for line in lines
+        if line.external_listing_id and not (line.sku and line.sku in by_sku)
+    }
+    by_listing = _published(session, channel_id, EcomListingChannel.external_id, listing_ids)
+    return [
+        by_sku.get(line.sku) if line.sku and line.sku in by_sku
+        else by_listing.get(line.external_listing_id) if line.external_listing_id
+        else None
+        for line in lines
+    ]  # fmt: skip
 
 
 def find_product(session: Session, channel_id: int, line: OrderLine) -> Product | None:
     """The product an order line sold, or None when nothing in the store matches it."""
-    if line.sku:
-        published = _published(session, channel_id, EcomListingChannel.external_sku == line.sku)
-        if published:
-            return published
-        code_id = session.scalars(select(ProductCode.id).where(ProductCode.sku == line.sku)).first()
-        if code_id is not None:
-            return Product(code_id, Condition.NEW)
-    if line.external_listing_id:
-        return _published(
-            session, channel_id, EcomListingChannel.external_id == line.external_listing_id
-        )
-    return None
+    return find_products(session, channel_id, [line])[0]
 
 
-def new_item(order_id: int, line: OrderLine, product: Product | None) -> EcomOrderItem:
-    """An order item for the line (not yet reserved); its total is price x quantity - discount."""
+def new_item(order_id: int | None, line: OrderLine, product: Product | None) -> EcomOrderItem:
+    """An order item for the line (not yet reserved); its total is price x quantity - discount.
+
+    ``order_id`` may be None for an item appended to an order not yet flushed."""
     return EcomOrderItem(
         ecom_order_id=order_id,
         external_item_id=line.external_id,
@@ -99,36 +127,46 @@ def _label(item: EcomOrderItem) -> str:
     return f"line {item.external_item_id} (SKU {item.sku or '-'})"
 
 
-def reserve_item(
+def reserve_items(
     session: Session,
-    item: EcomOrderItem,
-    product: Product | None,
+    pairs: Sequence[tuple[EcomOrderItem, Product | None]],
     *,
     branch_ids: Sequence[int],
     actor: str,
-) -> str | None:
-    """Reserve what stock there is for the item; the problem as text if it fell short."""
-    if product is None:
-        return f"{_label(item)}: no product in the store matches this line"
-    try:
-        allocation = allocate_order_item(
+) -> list[str | None]:
+    """Reserve what stock there is for each item, in turn; for each, the problem as text if
+    it fell short (None if reserved in full)."""
+    known = [(item, product) for item, product in pairs if product is not None]
+    allocations = iter(
+        allocate_order_items(
             session,
-            item,
+            [(item, product.condition) for item, product in known],
             branch_ids=branch_ids,
-            condition=product.condition,
             allow_partial=True,
             actor=actor,
         )
-    except InsufficientStock:
-        mark_listings_dirty(session, [product.product_code_id])
-        return f"{_label(item)}: sold {item.quantity}, none in stock (oversold)"
-    if not allocation.complete:
-        # allocate() has marked the publications dirty already.
-        return (
-            f"{_label(item)}: sold {item.quantity}, only {allocation.quantity} in stock "
-            "reserved (oversold)"
-        )
-    return None
+    )
+    problems: list[str | None] = []
+    short: set[int] = set()
+    for item, product in pairs:
+        if product is None:
+            problems.append(f"{_label(item)}: no product in the store matches this line")
+            continue
+        allocation = next(allocations)
+        if isinstance(allocation, InsufficientStock):
+            short.add(product.product_code_id)
+            problems.append(f"{_label(item)}: sold {item.quantity}, none in stock (oversold)")
+        elif not allocation.complete:
+            # The allocation has marked the publications dirty already.
+            problems.append(
+                f"{_label(item)}: sold {item.quantity}, only {allocation.quantity} in stock "
+                "reserved (oversold)"
+            )
+        else:
+            problems.append(None)
+    # What the marketplace sold beyond the stock: its next quantity push corrects it.
+    mark_listings_dirty(session, short)
+    return problems
 
 
 def release_item(session: Session, item: EcomOrderItem, *, actor: str) -> int:

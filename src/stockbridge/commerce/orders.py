@@ -17,9 +17,13 @@ poll or a webhook) inside the caller's transaction and answers what became of it
 - ``stale``: the payload is older (marketplace ``updated_at``) than the one stored, and
   changes nothing.
 
-:func:`import_page` imports each order of a page in a short transaction of its own, so
-one bad order never stops the others; what failed, and what the adapter could not
-normalise (``OrderPage.rejected``), is recorded in a channel log row instead of raised.
+:func:`import_page` imports a whole page in one transaction, with a fixed number of
+statements for its new orders (one look-up of the stored orders, of the lines' products
+and of the stock to reserve; one insert each of orders, items, events and ledger rows).
+If that transaction fails, it is rolled back and the page imported again an order at a
+time, each in a transaction of its own, so one bad order never stops the others; what
+failed, and what the adapter could not normalise (``OrderPage.rejected``), is recorded
+in a channel log row instead of raised.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from stockbridge.channels.base import NormalizedOrder, OrderLine, OrderPage
 from stockbridge.commerce import order_lines
@@ -99,27 +105,14 @@ def import_order(
 ) -> ImportResult:
     """Create or bring up to date the order in the caller's transaction (see module doc)."""
     check_order(order)
-    channel = session.get(EcomChannel, channel_id)
-    if channel is None or channel.deleted_at is not None:
-        raise NotFound(f"channel {channel_id} does not exist")
+    _require_channel(session, channel_id)
     now = utcnow()
     inserted = session.execute(
         insert_unless_present(
-            session,
-            EcomOrder,
-            {
-                **marketplace_fields(order),
-                "channel_id": channel_id,
-                "external_id": order.external_id,
-                "status": OrderStatus.PENDING,
-                "marketplace_updated_at": order.updated_at,
-                "raw": dict(order.raw),
-                "created_at": now,
-                "updated_at": now,
-            },
+            session, EcomOrder, _order_values(channel_id, order, now),
             unique_on=("channel_id", "external_id"),
         ).returning(EcomOrder.id)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none()  # fmt: skip
     stored = session.scalars(
         select(EcomOrder)
         .where(EcomOrder.channel_id == channel_id, EcomOrder.external_id == order.external_id)
@@ -127,28 +120,59 @@ def import_order(
         .execution_options(populate_existing=True)
     ).one()
     if inserted is not None:
-        return _create(session, stored, order, actor=actor)
+        # Inserted just now: it has no items or events to load.
+        set_committed_value(stored, "items", [])
+        set_committed_value(stored, "events", [])
+        return _create(session, [(stored, order)], actor=actor)[0]
     return _update(session, stored, order, actor=actor)
 
 
+def _require_channel(session: Session, channel_id: int) -> None:
+    channel = session.get(EcomChannel, channel_id)
+    if channel is None or channel.deleted_at is not None:
+        raise NotFound(f"channel {channel_id} does not exist")
+
+
+def _order_values(channel_id: int, order: NormalizedOrder, now: datetime) -> dict[str, Any]:
+    """The ``ecom_orders`` row of an order seen for the first time."""
+    return {
+        **marketplace_fields(order),
+        "channel_id": channel_id,
+        "external_id": order.external_id,
+        "status": OrderStatus.PENDING,
+        "marketplace_updated_at": order.updated_at,
+        "raw": dict(order.raw),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _create(
-    session: Session, stored: EcomOrder, order: NormalizedOrder, *, actor: str
-) -> ImportResult:
-    record_event(
-        stored,
-        OrderEventKind.STATUS_CHANGE,
-        "imported from the marketplace",
-        actor=actor,
-        to_status=OrderStatus.PENDING,
-    )
-    if order.cancelled:
-        change_status(
-            stored, OrderStatus.CANCELLED, reason="cancelled on the marketplace", actor=actor
+    session: Session, created: Sequence[tuple[EcomOrder, NormalizedOrder]], *, actor: str
+) -> list[ImportResult]:
+    """Record the import of new orders (stored or still pending) and reserve their lines."""
+    to_reserve: list[tuple[EcomOrder, Sequence[OrderLine]]] = []
+    for stored, order in created:
+        record_event(
+            stored,
+            OrderEventKind.STATUS_CHANGE,
+            "imported from the marketplace",
+            actor=actor,
+            to_status=OrderStatus.PENDING,
         )
-    else:
-        _flag(stored, _add_lines(session, stored, order.lines, actor=actor), actor=actor)
+        if order.cancelled:
+            change_status(
+                stored, OrderStatus.CANCELLED, reason="cancelled on the marketplace", actor=actor
+            )
+        else:
+            to_reserve.append((stored, order.lines))
+    for (stored, _lines), problems in zip(
+        to_reserve, _add_lines(session, to_reserve, actor=actor), strict=True
+    ):
+        _flag(stored, problems, actor=actor)
     session.flush()
-    return _result(ImportOutcome.CREATED, stored, was=OrderStatus.PENDING)
+    was = OrderStatus.PENDING
+    return [_result(ImportOutcome.CREATED, stored, was=was) for stored, _order in created]
 
 
 def _result(outcome: ImportOutcome, stored: EcomOrder, *, was: OrderStatus) -> ImportResult:
@@ -157,24 +181,32 @@ def _result(outcome: ImportOutcome, stored: EcomOrder, *, was: OrderStatus) -> I
 
 
 def _add_lines(
-    session: Session, stored: EcomOrder, lines: Sequence[OrderLine], *, actor: str
-) -> list[str]:
-    """Add the lines as items and reserve their stock; the problems found, as text."""
-    branch_ids = order_lines.channel_branch_ids(session, stored.channel_id)
-    pairs: list[tuple[EcomOrderItem, order_lines.Product | None]] = []
-    for line in lines:
-        product = order_lines.find_product(session, stored.channel_id, line)
-        item = order_lines.new_item(stored.id, line, product)
-        stored.items.append(item)
-        pairs.append((item, product))
-    session.flush()
-    # Products in id order: two orders reserving the same products lock them alike.
-    pairs.sort(key=lambda pair: (pair[1] is None, pair[1].product_code_id if pair[1] else 0))
-    problems = [
-        order_lines.reserve_item(session, item, product, branch_ids=branch_ids, actor=actor)
-        for item, product in pairs
-    ]
-    return [problem for problem in problems if problem is not None]
+    session: Session, orders: Sequence[tuple[EcomOrder, Sequence[OrderLine]]], *, actor: str
+) -> list[list[str]]:
+    """Add the lines as items of their orders (all of one channel) and reserve their stock,
+    with one product look-up and one allocation for them all; each order's problems."""
+    if not orders:
+        return []
+    channel_id = orders[0][0].channel_id
+    branch_ids = order_lines.channel_branch_ids(session, channel_id)
+    all_lines = [line for _stored, lines in orders for line in lines]
+    products = iter(order_lines.find_products(session, channel_id, all_lines))
+    per_order: list[list[tuple[EcomOrderItem, order_lines.Product | None]]] = []
+    for stored, lines in orders:
+        pairs = []
+        for line in lines:
+            product = next(products)
+            item = order_lines.new_item(stored.id, line, product)
+            stored.items.append(item)
+            pairs.append((item, product))
+        # Products in id order: two orders reserving the same products lock them alike.
+        pairs.sort(key=lambda pair: (pair[1] is None, pair[1].product_code_id if pair[1] else 0))
+        per_order.append(pairs)
+    session.flush()  # the items' ids are the ledger's references
+    flat = [pair for pairs in per_order for pair in pairs]
+    found = iter(order_lines.reserve_items(session, flat, branch_ids=branch_ids, actor=actor))
+    problems = [[next(found) for _pair in pairs] for pairs in per_order]
+    return [[problem for problem in listed if problem is not None] for listed in problems]
 
 
 def _flag(stored: EcomOrder, problems: Sequence[str], *, actor: str) -> bool:
@@ -273,7 +305,7 @@ def _line_changes(
             f"{len(added)} line(s) added on the marketplace",
             actor=actor,
         )
-        problems += _add_lines(session, stored, added, actor=actor)
+        problems += _add_lines(session, [(stored, added)], actor=actor)[0]
     return _LineChanges(len(added), problems)
 
 
@@ -287,20 +319,97 @@ def import_page(
     *,
     actor: str = ACTOR,
 ) -> PageCounts:
-    """Import each order in a transaction of its own; never raises for one bad order."""
+    """Import the page in one transaction; never raises for one bad order (module doc)."""
     with session_factory() as session:
         if session.get(EcomChannel, channel_id) is None:
             raise NotFound(f"channel {channel_id} does not exist")
-    counts = PageCounts()
     failed: dict[str, str] = dict(page.rejected)
+    storable: list[NormalizedOrder] = []
     for order in page.orders:
+        try:
+            check_order(order)
+        except StockbridgeError as error:
+            _not_imported(failed, order, error)
+            continue
+        storable.append(order)
+    try:
+        with session_factory.begin() as session:
+            counts = _import_together(session, channel_id, storable, actor=actor)
+            counts.rejected = len(failed)
+            _log_page(session, channel_id, page, counts, failed, actor=actor)
+        return counts
+    except (StockbridgeError, SQLAlchemyError) as error:
+        # Rolled back whole: find the order at fault by importing one at a time.
+        log.info("page of %s orders imported one by one: %s", len(storable), error)
+    return _import_one_by_one(session_factory, channel_id, page, storable, failed, actor=actor)
+
+
+def _not_imported(failed: dict[str, str], order: NormalizedOrder, error: Exception) -> None:
+    detail = error.detail if isinstance(error, StockbridgeError) else str(error)
+    log.warning("order %s not imported: %s", order.external_id, detail)
+    failed[order.external_id] = detail
+
+
+def _import_together(
+    session: Session, channel_id: int, orders: Sequence[NormalizedOrder], *, actor: str
+) -> PageCounts:
+    """Import checked orders in the caller's transaction, with a handful of statements for
+    all the new ones. Orders already stored (locked in id order, with their items and
+    events, in one query) and repeats within the page are then brought up to date in page
+    order, as ``import_order`` would; so lines added to stored orders reserve after the
+    page's new orders."""
+    _require_channel(session, channel_id)
+    stored = {
+        row.external_id: row
+        for row in session.scalars(
+            select(EcomOrder)
+            .where(
+                EcomOrder.channel_id == channel_id,
+                EcomOrder.external_id.in_(sorted({order.external_id for order in orders})),
+            )
+            .order_by(EcomOrder.id)
+            .with_for_update()
+            .options(selectinload(EcomOrder.items), selectinload(EcomOrder.events))
+            .execution_options(populate_existing=True)
+        )
+    }
+    now = utcnow()
+    created: list[tuple[EcomOrder, NormalizedOrder]] = []
+    known: list[NormalizedOrder] = []
+    for order in orders:
+        if order.external_id in stored:
+            known.append(order)
+            continue
+        # Empty collections given, not loaded: a load would flush the page order by order.
+        row = EcomOrder(**_order_values(channel_id, order, now), items=[], events=[])
+        stored[order.external_id] = row
+        created.append((row, order))
+    session.add_all(row for row, _order in created)
+    counts = PageCounts()
+    for result in _create(session, created, actor=actor):
+        counts.add(result)
+    for order in known:
+        counts.add(_update(session, stored[order.external_id], order, actor=actor))
+    return counts
+
+
+def _import_one_by_one(
+    session_factory: sessionmaker[Session],
+    channel_id: int,
+    page: OrderPage,
+    orders: Sequence[NormalizedOrder],
+    failed: dict[str, str],
+    *,
+    actor: str,
+) -> PageCounts:
+    """Each order in a transaction of its own: one that fails is recorded, not raised."""
+    counts = PageCounts()
+    for order in orders:
         try:
             with session_factory.begin() as session:
                 counts.add(import_order(session, channel_id, order, actor=actor))
         except (StockbridgeError, SQLAlchemyError) as error:
-            detail = error.detail if isinstance(error, StockbridgeError) else str(error)
-            log.warning("order %s not imported: %s", order.external_id, detail)
-            failed[order.external_id] = detail
+            _not_imported(failed, order, error)
     counts.rejected = len(failed)
     with session_factory.begin() as session:
         _log_page(session, channel_id, page, counts, failed, actor=actor)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import select
@@ -130,24 +131,27 @@ class _Movement:
 def _move(session: Session, version: ProductCodeVersion, movement: _Movement) -> None:
     """Apply one checked movement to a locked version and write its ledger row."""
     values = movement.parameters(version.id)
+    now = cast(datetime, values["now"])
     new_on_hand, new_reserved = session.execute(stock_sql.APPLY_MOVEMENT, values).one()
     set_committed_value(version, "qty_on_hand", new_on_hand)
     set_committed_value(version, "qty_reserved", new_reserved)
-    set_committed_value(version, "updated_at", values["now"])
-    session.execute(
-        stock_sql.WRITE_LEDGER,
-        {
-            "version_id": version.id,
-            "delta_on_hand": movement.on_hand,
-            "delta_reserved": movement.reserved,
-            "reason": movement.reason,
-            "reference_type": values["reference_type"],
-            "reference_id": values["reference_id"],
-            "note": movement.note,
-            "actor": movement.actor,
-            "created_at": values["now"],
-        },
-    )
+    set_committed_value(version, "updated_at", now)
+    session.execute(stock_sql.WRITE_LEDGER, _ledger_row(version.id, movement, now))
+
+
+def _ledger_row(version_id: int, movement: _Movement, now: datetime) -> dict[str, object]:
+    """``stock_sql.WRITE_LEDGER`` parameters of one movement of one version."""
+    return {
+        "version_id": version_id,
+        "delta_on_hand": movement.on_hand,
+        "delta_reserved": movement.reserved,
+        "reason": movement.reason,
+        "reference_type": movement.reference.type if movement.reference else None,
+        "reference_id": movement.reference.id if movement.reference else None,
+        "note": movement.note,
+        "actor": movement.actor,
+        "created_at": now,
+    }
 
 
 def _move_one(
@@ -340,6 +344,17 @@ def reserve(
     )
 
 
+@dataclass(frozen=True)
+class AllocationRequest:
+    """One line to allocate: ``quantity`` of a product code in a condition."""
+
+    product_code_id: int
+    quantity: int
+    condition: Condition = Condition.NEW
+    allow_partial: bool = False
+    reference: Reference | None = None
+
+
 def allocate(
     session: Session,
     *,
@@ -356,36 +371,104 @@ def allocate(
     ``branch_ids`` is the channel's branches in preference order; empty means every active
     branch (in id order).
     """
-    _positive(quantity)
+    request = AllocationRequest(product_code_id, quantity, condition, allow_partial, reference)
+    result = allocate_many(session, [request], branch_ids=branch_ids, actor=actor)[0]
+    if isinstance(result, InsufficientStock):
+        raise result
+    return result
+
+
+def allocate_many(
+    session: Session,
+    requests: Sequence[AllocationRequest],
+    *,
+    branch_ids: Sequence[int] = (),
+    actor: str,
+) -> list[Allocation | InsufficientStock]:
+    """Allocate each request in turn, exactly as ``allocate`` one after another would.
+
+    Every candidate version of every request is locked at once, in primary-key order, so a
+    page of orders takes its locks as one multi-line sale does; each version touched is
+    updated once, with one ledger row per request. A request that cannot be allocated
+    answers its ``InsufficientStock`` in its place in the list (nothing written for it).
+    """
+    for request in requests:
+        _positive(request.quantity)
+    if not requests:
+        return []
     preference = list(dict.fromkeys(branch_ids)) or list(
         session.scalars(select(Branch.id).where(Branch.active).order_by(Branch.id))
     )
-    candidate_ids = session.scalars(
-        select(ProductCodeVersion.id).where(
-            ProductCodeVersion.product_code_id == product_code_id,
-            ProductCodeVersion.condition == condition,
-            ProductCodeVersion.branch_id.in_(preference),
+    pairs = sorted({(r.product_code_id, Condition(r.condition)) for r in requests})
+    candidates: dict[tuple[int, str], dict[int, ProductCodeVersion]] = {}
+    locked = session.scalars(stock_sql.LOCK_CANDIDATES, {"pairs": pairs, "branch_ids": preference})
+    for version in locked:
+        key = (version.product_code_id, version.condition)
+        candidates.setdefault(key, {})[version.branch_id] = version
+    available = {v.id: v.qty_available for found in candidates.values() for v in found.values()}
+    results: list[Allocation | InsufficientStock] = []
+    ledger: list[tuple[ProductCodeVersion, _Movement]] = []
+    for request in requests:
+        by_branch = candidates.get((request.product_code_id, request.condition), {})
+        ranked = [by_branch[branch_id] for branch_id in preference if branch_id in by_branch]
+        chosen = _choose(ranked, available, request)
+        if isinstance(chosen, InsufficientStock):
+            results.append(chosen)
+            continue
+        take = min(request.quantity, available[chosen.id])
+        available[chosen.id] -= take
+        movement = _Movement(0, take, LedgerReason.RESERVE, actor, request.reference, "allocated")
+        ledger.append((chosen, movement))
+        results.append(Allocation(chosen.id, chosen.branch_id, take, request.quantity))
+    _reserve_all(session, ledger)
+    return results
+
+
+def _choose(
+    ranked: Sequence[ProductCodeVersion], available: dict[int, int], request: AllocationRequest
+) -> ProductCodeVersion | InsufficientStock:
+    """The allocation rule (module doc) over what is still available in this call."""
+    chosen = next((v for v in ranked if available[v.id] >= request.quantity), None)
+    if chosen is not None:
+        return chosen
+    best = max(ranked, key=lambda v: available[v.id], default=None)
+    best_available = available[best.id] if best else 0
+    if best is None or best_available == 0 or not request.allow_partial:
+        return InsufficientStock(
+            f"cannot allocate {request.quantity} of product code {request.product_code_id} "
+            f"({request.condition}): at most {best_available} available in one branch",
+            available=best_available,
+            requested=request.quantity,
+            product_code_id=request.product_code_id,
         )
-    ).all()
-    by_branch = {v.branch_id: v for v in _lock(session, candidate_ids).values()}
-    ranked = [by_branch[branch_id] for branch_id in preference if branch_id in by_branch]
-    chosen = next((v for v in ranked if v.qty_available >= quantity), None)
-    if chosen is None:
-        best = max(ranked, key=lambda v: v.qty_available, default=None)
-        best_available = best.qty_available if best else 0
-        if best is None or best_available == 0 or not allow_partial:
-            raise InsufficientStock(
-                f"cannot allocate {quantity} of product code {product_code_id} "
-                f"({condition}): at most {best_available} available in one branch",
-                available=best_available,
-                requested=quantity,
-                product_code_id=product_code_id,
-            )
-        chosen = best
-    take = min(quantity, chosen.qty_available)
-    _move(session, chosen, _Movement(0, take, LedgerReason.RESERVE, actor, reference, "allocated"))
-    _finish(session, [chosen])
-    return Allocation(chosen.id, chosen.branch_id, take, quantity)
+    return best
+
+
+def _reserve_all(session: Session, ledger: Sequence[tuple[ProductCodeVersion, _Movement]]) -> None:
+    """Apply checked reservations to locked versions: one update per version, one ledger
+    statement for all their rows, one dirty marking for all their product codes."""
+    if not ledger:
+        return
+    totals: dict[int, int] = {}
+    versions: dict[int, ProductCodeVersion] = {}
+    for version, movement in ledger:
+        totals[version.id] = totals.get(version.id, 0) + movement.reserved
+        versions[version.id] = version
+    now = utcnow()
+    for version_id in sorted(totals):
+        version = versions[version_id]
+        values = {"version_id": version_id, "on_hand": 0, "reserved": totals[version_id]}
+        new_on_hand, new_reserved = session.execute(
+            stock_sql.APPLY_MOVEMENT, {**values, "now": now}
+        ).one()
+        set_committed_value(version, "qty_on_hand", new_on_hand)
+        set_committed_value(version, "qty_reserved", new_reserved)
+        set_committed_value(version, "updated_at", now)
+    session.execute(
+        stock_sql.WRITE_LEDGER,
+        [_ledger_row(version.id, movement, now) for version, movement in ledger],
+    )
+    _finish(session, list(versions.values()))
 
 
 def release(

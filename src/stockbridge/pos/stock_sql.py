@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import aliased
 
 from stockbridge.db.models import ProductCodeVersion, StockLedgerEntry
@@ -51,6 +51,21 @@ LOCK_VERSIONS = (
     .execution_options(populate_existing=True)
 )
 """Lock versions (parameter ``ids``) in primary-key order and load them."""
+
+LOCK_CANDIDATES = (
+    select(ProductCodeVersion)
+    .where(
+        tuple_(ProductCodeVersion.product_code_id, ProductCodeVersion.condition).in_(
+            bindparam("pairs", expanding=True)
+        ),
+        ProductCodeVersion.branch_id.in_(bindparam("branch_ids", expanding=True)),
+    )
+    .order_by(ProductCodeVersion.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+"""Lock and load, in primary-key order, the versions an allocation may take from: those
+of the (product code id, condition) ``pairs`` in the branches ``branch_ids``."""
 
 APPLY_MOVEMENT = _MOVEMENT.where(_VERSIONS.c.id == _VERSION_ID).returning(
     _VERSIONS.c.qty_on_hand, _VERSIONS.c.qty_reserved

@@ -8,7 +8,7 @@ changed by ``until`` and in one of ``statuses``, and keeps its cursor on its own
 so the channel's poll position never moves backwards.
 
 Pages are read from the adapter one at a time, with no transaction open, and each is
-imported by :func:`~stockbridge.commerce.orders.import_page` (a transaction per order);
+imported by :func:`~stockbridge.commerce.orders.import_page` (a transaction per page);
 only then is the page's cursor stored. A worker killed mid-run therefore re-reads at most
 the page it was on, and the adapter's overlap window and the import's idempotency make
 the repeat harmless. Nothing but the current page is held in memory.

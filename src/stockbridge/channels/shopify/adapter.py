@@ -120,13 +120,26 @@ class ShopifyAdapter:
         self._connection = connection
         self._settings = connection.settings
         self._timeout = timeout_of(connection.settings)
-        self._http = http or httpx.Client(timeout=self._timeout)
+        self._given_http = http
+        self._made_http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
         self._lock = threading.Lock()
         self._client: ShopifyGraphQLClient | None = None
         self._setup: ShopSetup | None = None
         self._index: SkuIndex | None = None
 
     # --- plumbing ---------------------------------------------------------------------
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made on first use: building one loads the TLS trust store
+        (tens of milliseconds), which a webhook's signature check never needs."""
+        if self._given_http is not None:
+            return self._given_http
+        with self._http_lock:
+            if self._made_http is None:
+                self._made_http = httpx.Client(timeout=self._timeout)
+            return self._made_http
 
     @property
     def base_url(self) -> str:
