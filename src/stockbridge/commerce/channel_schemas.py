@@ -48,7 +48,7 @@ class SyncIntervals(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_poll_seconds: int = Field(300, ge=30, le=86_400)
-    inventory_reconcile_minutes: int = Field(60, ge=5, le=10_080)
+    inventory_reconcile_minutes: int = Field(15, ge=5, le=10_080)
     listing_refresh_minutes: int = Field(1_440, ge=15, le=10_080)
 
 

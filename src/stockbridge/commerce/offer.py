@@ -14,14 +14,17 @@ the product code's price. The channel's price rule then applies:
   whole cent (``ROUND_HALF_UP``: 1049.5 -> 1050);
 - ``fixed_adjustment``: the store price plus ``adjustment_cents``.
 
-No price is ever below 0.
+No price is ever below 0. A publication's own ``overrides["price_cents"]`` (set by hand, or
+kept from the marketplace by a ``marketplace_wins`` price policy) replaces the channel's
+price for that publication alone (:func:`publication_offer`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -119,3 +122,11 @@ def offers_for(
         price = channel_price(base, rules.price_rule, listing_cents=listing_cents)
         offers[listing_id] = Offer(quantity=quantity, price_cents=price, currency=product.currency)
     return offers
+
+
+def publication_offer(offer: Offer, overrides: Mapping[str, Any] | None) -> Offer:
+    """The offer of one publication: its own price override, where it has one, wins."""
+    price = (overrides or {}).get("price_cents")
+    if isinstance(price, int) and not isinstance(price, bool) and price >= 0:
+        return replace(offer, price_cents=price)
+    return offer

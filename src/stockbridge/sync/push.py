@@ -30,10 +30,18 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import ChannelAdapter, Money, PriceUpdate, StockLevel, TokenSet
+from stockbridge.channels.base import (
+    ChannelAdapter,
+    Money,
+    PriceUpdate,
+    PushResult,
+    StockLevel,
+    TokenSet,
+)
 from stockbridge.commerce import channels
+from stockbridge.commerce.channel_schemas import ChannelSettings
 from stockbridge.commerce.channels import ChannelContext, ChannelLink
-from stockbridge.commerce.offer import ChannelRules, Offer, offers_for
+from stockbridge.commerce.offer import ChannelRules, Offer, offers_for, publication_offer
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     EcomListing,
@@ -55,45 +63,68 @@ _PUBLICATIONS = cast(Table, EcomListingChannel.__table__)
 
 @dataclass(frozen=True, slots=True)
 class Dirty:
-    """One dirty publication as read, with the ``dirty_seq`` it had then."""
+    """One publication as read, with the ``dirty_seq`` it had then."""
 
     id: int
     listing_id: int
     sku: str
     seq: int
     last_price_cents: int | None
+    overrides: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one row of a batch: pushed, or refused with a reason."""
+    """What became of one row of a batch: what was sent, or refused with a reason."""
 
     row: Dirty
     offer: Offer
     price_sent: bool
     error: str | None
+    quantity_sent: bool = True
 
 
-def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
-    """Published rows of the channel with changes not yet pushed, in id order."""
-    return (
+Batch = list[tuple[Dirty, Offer]]
+#: Whether one row's quantity (or price) goes out in a batch.
+Wanted = Callable[[Dirty, Offer], bool]
+
+
+def publication_rows(
+    channel_id: int,
+    *,
+    after: int = 0,
+    dirty_only: bool = True,
+    ids: Sequence[int] | None = None,
+) -> Any:
+    """Published rows of the channel (with changes not yet pushed, by default), in id order."""
+    query = (
         select(
             EcomListingChannel.id,
             EcomListingChannel.listing_id,
             func.coalesce(EcomListingChannel.external_sku, ProductCode.sku),
             EcomListingChannel.dirty_seq,
             EcomListingChannel.last_pushed_price_cents,
+            EcomListingChannel.overrides,
         )
         .join(EcomListing, EcomListing.id == EcomListingChannel.listing_id)
         .join(ProductCode, ProductCode.id == EcomListing.product_code_id)
         .where(
             EcomListingChannel.channel_id == channel_id,
-            EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq,
             EcomListingChannel.status == PublicationStatus.PUBLISHED,
             EcomListingChannel.id > after,
         )
         .order_by(EcomListingChannel.id)
     )
+    if dirty_only:
+        query = query.where(EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq)
+    if ids is not None:
+        query = query.where(EcomListingChannel.id.in_(ids))
+    return query
+
+
+def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
+    """Published rows of the channel with changes not yet pushed, in id order."""
+    return publication_rows(channel_id, after=after)
 
 
 def push_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
@@ -107,6 +138,21 @@ def push_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
     return handle
 
 
+def channel_rules(settings: ChannelSettings) -> ChannelRules:
+    return ChannelRules(
+        branch_ids=tuple(settings.branch_ids),
+        safety_buffer=settings.safety_buffer,
+        max_listed_qty=settings.max_listed_qty,
+        price_rule=settings.price_rule,
+    )
+
+
+def batch_size(adapter: ChannelAdapter) -> int:
+    """Rows per batch: as many as one quantity call and one price call take."""
+    capabilities = adapter.capabilities
+    return min(capabilities.max_quantities_per_call, capabilities.max_prices_per_call)
+
+
 def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) -> dict[str, int]:
     assert run.channel_id is not None
     channel_id = run.channel_id
@@ -116,43 +162,38 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
     with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
         with transaction(run.sessions) as session:
             channel = channels.get_channel(session, channel_id)
-            settings = channels.channel_settings(channel)
-            rules = ChannelRules(
-                branch_ids=tuple(settings.branch_ids),
-                safety_buffer=settings.safety_buffer,
-                max_listed_qty=settings.max_listed_qty,
-                price_rule=settings.price_rule,
-            )
+            rules = channel_rules(channels.channel_settings(channel))
             link = channels.read_link(ctx, channel)
             total = session.scalar(
                 select(func.count()).select_from(dirty_rows(channel_id).subquery())
             )
         refreshed: list[TokenSet] = []
         adapter = channels.link_adapter(ctx, link, refreshed)
-        capabilities = adapter.capabilities
-        size = min(capabilities.max_quantities_per_call, capabilities.max_prices_per_call)
+        size = batch_size(adapter)
+
+        def price_wanted(row: Dirty, offer: Offer) -> bool:
+            return all_prices or row.last_price_cents != offer.price_cents
+
         run.progress(0, total or 0)
         done, after = 0, 0
         try:
-            while batch := _read_batch(run, rules, channel_id, after=after, size=size):
-                outcomes = _send(adapter, batch, all_prices=all_prices, run=run)
-                _compare_and_clear(run, outcomes)
+            while batch := read_batch(run, rules, dirty_rows(channel_id, after=after), size):
+                outcomes = send_batch(adapter, batch, run=run, price_wanted=price_wanted)
+                compare_and_clear(run, outcomes)
                 after = batch[-1][0].id
                 done += len(batch)
                 run.progress(done, max(done, total or 0))
         finally:
-            _keep_tokens(ctx, run, link, refreshed)
+            keep_tokens(ctx, run, link, refreshed)
     return run.counts
 
 
-def _read_batch(
-    run: JobRun, rules: ChannelRules, channel_id: int, *, after: int, size: int
-) -> list[tuple[Dirty, Offer]]:
+def read_batch(run: JobRun, rules: ChannelRules, query: Any, size: int) -> Batch:
+    """Up to ``size`` rows of ``query`` with their offers now; the transaction ends here."""
     with transaction(run.sessions) as session:
-        query = dirty_rows(channel_id, after=after).limit(size)
-        rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query))]
+        rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query.limit(size)))]
         offers = offers_for(session, rules, (row.listing_id for row in rows))
-    return [(row, offers[row.listing_id]) for row in rows]
+    return [(row, publication_offer(offers[row.listing_id], row.overrides)) for row in rows]
 
 
 def _skip_locked(session: Session, query: Any) -> Any:
@@ -161,18 +202,27 @@ def _skip_locked(session: Session, query: Any) -> Any:
     return query
 
 
-def _send(
-    adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]], *, all_prices: bool, run: JobRun
+def _everything(row: Dirty, offer: Offer) -> bool:
+    return True
+
+
+def send_batch(
+    adapter: ChannelAdapter,
+    batch: Sequence[tuple[Dirty, Offer]],
+    *,
+    run: JobRun,
+    price_wanted: Wanted,
+    quantity_wanted: Wanted = _everything,
 ) -> list[Outcome]:
     """The bulk calls, with no transaction open; per-row outcome."""
-    levels = [StockLevel(row.sku, offer.quantity) for row, offer in batch]
-    result = adapter.set_quantities(levels)
+    levels = [
+        StockLevel(row.sku, offer.quantity) for row, offer in batch if quantity_wanted(row, offer)
+    ]
+    result = adapter.set_quantities(levels) if levels else PushResult(())
     refused = dict(result.rejected)
     calls = result.calls
     prices = [
-        (row, offer)
-        for row, offer in batch
-        if row.sku not in refused and (all_prices or row.last_price_cents != offer.price_cents)
+        (row, offer) for row, offer in batch if row.sku not in refused and price_wanted(row, offer)
     ]
     if prices:
         updates = [PriceUpdate(row.sku, Money(o.price_cents, o.currency)) for row, o in prices]
@@ -181,9 +231,17 @@ def _send(
         calls += priced.calls
     run.count("calls", calls)
     sent = {row.sku for row, _ in prices}
+    quantities = {level.sku for level in levels}
     return [
-        Outcome(row, offer, price_sent=row.sku in sent, error=refused.get(row.sku))
+        Outcome(
+            row,
+            offer,
+            price_sent=row.sku in sent,
+            error=refused.get(row.sku),
+            quantity_sent=row.sku in quantities,
+        )
         for row, offer in batch
+        if row.sku in quantities or row.sku in sent
     ]
 
 
@@ -213,35 +271,41 @@ _CLEAR = (
 )
 
 
-def _compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
+def compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
+    """Rows whose quantity went out are in sync unless changed meanwhile; each row's
+    outcome is recorded on it."""
+    if not outcomes:
+        return
     now = utcnow()
     with transaction(run.sessions) as session:
         cleared = {
             outcome.row.id
             for outcome in outcomes
-            if getattr(
-                session.execute(_CLEAR, {"row_id": outcome.row.id, "seq": outcome.row.seq}),
-                "rowcount",
-                0,
-            )
+            if outcome.quantity_sent and _cleared(session, outcome.row)
         }
         records = [_record(outcome, outcome.row.id in cleared, now) for outcome in outcomes]
         session.execute(_RECORD, records)
     rejected = sum(1 for outcome in outcomes if outcome.error)
     run.count("pushed", len(outcomes) - rejected)
     run.count("rejected", rejected)
-    run.count("changed_meanwhile", len(outcomes) - len(cleared))
+    sent = sum(1 for outcome in outcomes if outcome.quantity_sent)
+    run.count("changed_meanwhile", sent - len(cleared))
+
+
+def _cleared(session: Session, row: Dirty) -> bool:
+    result = session.execute(_CLEAR, {"row_id": row.id, "seq": row.seq})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _record(outcome: Outcome, cleared: bool, now: datetime) -> dict[str, Any]:
     """What one row's push leaves on it: what was pushed, its state, its error."""
     ok = outcome.error is None
-    state = SyncState.IN_SYNC if cleared else SyncState.PENDING
+    state = SyncState.IN_SYNC if cleared or not outcome.quantity_sent else SyncState.PENDING
     if not ok:
         state = SyncState.ERROR
     return {
         "row_id": outcome.row.id,
-        "qty": outcome.offer.quantity if ok else None,
+        "qty": outcome.offer.quantity if ok and outcome.quantity_sent else None,
         "price": outcome.offer.price_cents if ok and outcome.price_sent else None,
         "state": state,
         "error": outcome.error,
@@ -249,7 +313,7 @@ def _record(outcome: Outcome, cleared: bool, now: datetime) -> dict[str, Any]:
     }
 
 
-def _keep_tokens(
+def keep_tokens(
     ctx: ChannelContext, run: JobRun, link: ChannelLink, refreshed: list[TokenSet]
 ) -> None:
     """Tokens the adapter refreshed during the push are stored for the next one."""

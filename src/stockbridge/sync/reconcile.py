@@ -1,0 +1,140 @@
+"""The ``reconcile`` job: read back what a marketplace shows, fix drift, record what differed.
+
+Holding the channel's lock (``sync/channel_lock.py``), like a push, it walks every
+published row of the channel (or only the publications named in the job's payload,
+``{"publication_ids": [...]}``, as a webhook queues it) in batches as large as the
+marketplace's bulk calls, and for each batch:
+
+1. reads the rows and what stockbridge offers now (``commerce/offer.py``);
+2. reads the marketplace's quantity and price of each SKU (``ChannelAdapter.read_offers``);
+3. re-asserts every quantity, zeros included, and sends the prices that differ, through
+   the push's own bulk calls and compare-and-clear (``sync/push.py``).
+
+What differed is counted on the job (``drift_quantity``, ``drift_price``, ``missing``:
+SKUs the marketplace does not know) besides the push's counts (``pushed``,
+``rejected``, ``changed_meanwhile``, ``calls``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Engine, func, select
+
+from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack
+from stockbridge.commerce import channels
+from stockbridge.commerce.channels import ChannelContext
+from stockbridge.commerce.offer import ChannelRules, Offer
+from stockbridge.db.engine import transaction
+from stockbridge.sync.channel_lock import channel_lock
+from stockbridge.sync.context import JobRun
+from stockbridge.sync.push import (
+    LOCK_WAIT_SECONDS,
+    Batch,
+    Dirty,
+    batch_size,
+    channel_rules,
+    compare_and_clear,
+    keep_tokens,
+    publication_rows,
+    read_batch,
+    send_batch,
+)
+
+COUNTS = ("drift_quantity", "drift_price", "missing", "pushed", "rejected", "changed_meanwhile",
+          "calls")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One row's stockbridge offer beside what the marketplace shows."""
+
+    row: Dirty
+    offer: Offer
+    seen: MarketplaceOffer | None
+
+    @property
+    def quantity_differs(self) -> bool:
+        return self.seen is None or self.seen.quantity != self.offer.quantity
+
+    @property
+    def price_differs(self) -> bool:
+        return (
+            self.seen is not None
+            and self.seen.price is not None
+            and self.seen.price.cents != self.offer.price_cents
+        )
+
+
+def reconcile_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
+    def handle(run: JobRun) -> Mapping[str, int]:
+        if run.channel_id is None:
+            raise ValueError("a reconcile job needs a channel")
+        return reconcile_channel(ctx, run)
+
+    return handle
+
+
+def _publication_ids(payload: Mapping[str, Any]) -> list[int] | None:
+    ids = payload.get("publication_ids")
+    if ids is None:
+        return None
+    return sorted({int(value) for value in ids})
+
+
+def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
+    assert run.channel_id is not None
+    channel_id = run.channel_id
+    ids = _publication_ids(run.payload)
+    engine = cast(Engine, run.sessions.kw["bind"])
+    for name in COUNTS:
+        run.counts.setdefault(name, 0)
+    with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
+        with transaction(run.sessions) as session:
+            channel = channels.get_channel(session, channel_id)
+            rules = channel_rules(channels.channel_settings(channel))
+            link = channels.read_link(ctx, channel)
+            query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
+            total = session.scalar(select(func.count()).select_from(query)) or 0
+        refreshed: list[Any] = []
+        adapter = channels.link_adapter(ctx, link, refreshed)
+        run.progress(0, total)
+        done, after = 0, 0
+        try:
+            while batch := _next_batch(run, rules, channel_id, after, batch_size(adapter), ids):
+                _reconcile_batch(adapter, run, batch)
+                after = batch[-1][0].id
+                done += len(batch)
+                run.progress(done, max(done, total))
+        finally:
+            keep_tokens(ctx, run, link, refreshed)
+    return run.counts
+
+
+def _next_batch(
+    run: JobRun, rules: ChannelRules, channel_id: int, after: int, size: int,
+    ids: Sequence[int] | None,
+) -> Batch:  # fmt: skip
+    query = publication_rows(channel_id, after=after, dirty_only=False, ids=ids)
+    return read_batch(run, rules, query, size)
+
+
+def _reconcile_batch(adapter: ChannelAdapter, run: JobRun, batch: Batch) -> None:
+    back = adapter.read_offers([row.sku for row, _ in batch])
+    run.count("calls", back.calls)
+    drifts = _compare(batch, back)
+    run.count("missing", len(back.missing))
+    run.count("drift_quantity", sum(1 for drift in drifts.values() if drift.quantity_differs))
+    run.count("drift_price", sum(1 for drift in drifts.values() if drift.price_differs))
+
+    def price_wanted(row: Dirty, offer: Offer) -> bool:
+        return drifts[row.id].price_differs
+
+    outcomes = send_batch(adapter, batch, run=run, price_wanted=price_wanted)
+    compare_and_clear(run, outcomes)
+
+
+def _compare(batch: Batch, back: ReadBack) -> dict[int, Drift]:
+    return {row.id: Drift(row, offer, back.offers.get(row.sku)) for row, offer in batch}
