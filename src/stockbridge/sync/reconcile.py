@@ -10,9 +10,22 @@ marketplace's bulk calls, and for each batch:
 3. re-asserts every quantity, zeros included, and sends the prices that differ, through
    the push's own bulk calls and compare-and-clear (``sync/push.py``).
 
-What differed is counted on the job (``drift_quantity``, ``drift_price``, ``missing``:
-SKUs the marketplace does not know) besides the push's counts (``pushed``,
-``rejected``, ``changed_meanwhile``, ``calls``).
+A difference is decided by the channel's conflict policy for its field
+(``settings.conflicts.quantity`` / ``.price``, see ``commerce/conflicts.py``):
+
+- ``store_wins``: the value is set back (``repaired``);
+- ``marketplace_wins``: a price becomes the publication's override price, a quantity is
+  not re-asserted (``kept``; the store's next stock change is pushed as usual, and the
+  same difference seen again is not recorded again);
+- ``manual``: the field of that row is left as it is and an open conflict waits.
+
+A SKU whose quantity the marketplace does not hold (unknown, not stocked at the
+location) is always re-asserted: there is no marketplace value to keep.
+
+Every difference is a row of ``ecom_conflicts``; the job counts ``drift_quantity``,
+``drift_price``, ``conflicts`` (open ones), ``kept``, ``missing`` (SKUs the marketplace
+does not know) besides the push's ``pushed``, ``rejected``, ``changed_meanwhile``,
+``calls``.
 """
 
 from __future__ import annotations
@@ -24,10 +37,14 @@ from typing import Any, cast
 from sqlalchemy import Engine, func, select
 
 from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack
-from stockbridge.commerce import channels
+from stockbridge.commerce import channels, conflicts
+from stockbridge.commerce.channel_schemas import ConflictPolicies
 from stockbridge.commerce.channels import ChannelContext
+from stockbridge.commerce.conflicts import Finding
 from stockbridge.commerce.offer import ChannelRules, Offer
 from stockbridge.db.engine import transaction
+from stockbridge.db.models import ConflictField, ConflictSource, ConflictStatus
+from stockbridge.statuses import ConflictPolicy
 from stockbridge.sync.channel_lock import channel_lock
 from stockbridge.sync.context import JobRun
 from stockbridge.sync.push import (
@@ -43,8 +60,8 @@ from stockbridge.sync.push import (
     send_batch,
 )
 
-COUNTS = ("drift_quantity", "drift_price", "missing", "pushed", "rejected", "changed_meanwhile",
-          "calls")  # fmt: skip
+COUNTS = ("drift_quantity", "drift_price", "conflicts", "kept", "missing", "pushed", "rejected",
+          "changed_meanwhile", "calls")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +75,11 @@ class Drift:
     @property
     def quantity_differs(self) -> bool:
         return self.seen is None or self.seen.quantity != self.offer.quantity
+
+    @property
+    def quantity_held(self) -> bool:
+        """The marketplace holds a quantity of its own (one a policy could keep)."""
+        return self.seen is not None and self.seen.quantity is not None
 
     @property
     def price_differs(self) -> bool:
@@ -94,17 +116,20 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
     with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
         with transaction(run.sessions) as session:
             channel = channels.get_channel(session, channel_id)
-            rules = channel_rules(channels.channel_settings(channel))
+            settings = channels.channel_settings(channel)
+            rules = channel_rules(settings)
             link = channels.read_link(ctx, channel)
             query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
             total = session.scalar(select(func.count()).select_from(query)) or 0
         refreshed: list[Any] = []
         adapter = channels.link_adapter(ctx, link, refreshed)
+        source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
+        policy = _Policy(channel_id, settings.conflicts, source)
         run.progress(0, total)
         done, after = 0, 0
         try:
             while batch := _next_batch(run, rules, channel_id, after, batch_size(adapter), ids):
-                _reconcile_batch(adapter, run, batch)
+                _reconcile_batch(adapter, run, batch, policy)
                 after = batch[-1][0].id
                 done += len(batch)
                 run.progress(done, max(done, total))
@@ -121,19 +146,105 @@ def _next_batch(
     return read_batch(run, rules, query, size)
 
 
-def _reconcile_batch(adapter: ChannelAdapter, run: JobRun, batch: Batch) -> None:
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    channel_id: int
+    conflicts: ConflictPolicies
+    source: ConflictSource
+
+
+@dataclass
+class _Decisions:
+    """Which rows get which field sent, and what is recorded."""
+
+    quantities: set[int]
+    prices: set[int]
+    findings: list[Finding]
+
+
+def _reconcile_batch(adapter: ChannelAdapter, run: JobRun, batch: Batch, policy: _Policy) -> None:
     back = adapter.read_offers([row.sku for row, _ in batch])
     run.count("calls", back.calls)
     drifts = _compare(batch, back)
     run.count("missing", len(back.missing))
     run.count("drift_quantity", sum(1 for drift in drifts.values() if drift.quantity_differs))
     run.count("drift_price", sum(1 for drift in drifts.values() if drift.price_differs))
+    with transaction(run.sessions) as session:
+        settled = conflicts.latest_quantity_decisions(session, drifts)
+    decided = _decide(list(drifts.values()), policy.conflicts, settled)
+
+    def quantity_wanted(row: Dirty, offer: Offer) -> bool:
+        return row.id in decided.quantities
 
     def price_wanted(row: Dirty, offer: Offer) -> bool:
-        return drifts[row.id].price_differs
+        return row.id in decided.prices
 
-    outcomes = send_batch(adapter, batch, run=run, price_wanted=price_wanted)
+    outcomes = send_batch(
+        adapter, batch, run=run, price_wanted=price_wanted, quantity_wanted=quantity_wanted
+    )
     compare_and_clear(run, outcomes)
+    with transaction(run.sessions) as session:
+        conflicts.record_findings(session, policy.channel_id, decided.findings, policy.source)
+    run.count("conflicts", sum(1 for f in decided.findings if f.status is ConflictStatus.OPEN))
+    run.count("kept", sum(1 for f in decided.findings if f.status is ConflictStatus.KEPT))
+
+
+_STATUS = {
+    ConflictPolicy.STORE_WINS: ConflictStatus.REPAIRED,
+    ConflictPolicy.MARKETPLACE_WINS: ConflictStatus.KEPT,
+    ConflictPolicy.MANUAL: ConflictStatus.OPEN,
+}
+
+
+def _decide(
+    drifts: Sequence[Drift],
+    policies: ConflictPolicies,
+    settled: Mapping[int, tuple[int, int | None]],
+) -> _Decisions:
+    decided = _Decisions(set(), set(), [])
+    for drift in drifts:
+        row, offer, seen = drift.row, drift.offer, drift.seen
+        if not drift.quantity_differs or not drift.quantity_held:
+            decided.quantities.add(row.id)
+        elif policies.quantity is not ConflictPolicy.STORE_WINS and settled.get(row.id) == (
+            offer.quantity,
+            seen.quantity if seen else None,
+        ):
+            pass  # left on the marketplace on purpose, and nothing changed since
+        else:
+            status = _STATUS[policies.quantity]
+            if status is ConflictStatus.REPAIRED:
+                decided.quantities.add(row.id)
+            decided.findings.append(
+                _finding(drift, ConflictField.QUANTITY, policies.quantity, status)
+            )
+        if drift.price_differs:
+            status = _STATUS[policies.price]
+            if status is ConflictStatus.REPAIRED:
+                decided.prices.add(row.id)
+            decided.findings.append(_finding(drift, ConflictField.PRICE, policies.price, status))
+    return decided
+
+
+def _finding(
+    drift: Drift, field: ConflictField, policy: ConflictPolicy, status: ConflictStatus
+) -> Finding:
+    seen = drift.seen
+    if field is ConflictField.QUANTITY:
+        store, marketplace = drift.offer.quantity, seen.quantity if seen else None
+    else:
+        store = drift.offer.price_cents
+        marketplace = seen.price.cents if seen and seen.price else None
+    return Finding(
+        publication_id=drift.row.id,
+        listing_id=drift.row.listing_id,
+        sku=drift.row.sku,
+        field=field,
+        store_value=store,
+        marketplace_value=marketplace,
+        policy=policy,
+        status=status,
+    )
 
 
 def _compare(batch: Batch, back: ReadBack) -> dict[int, Drift]:
