@@ -19,9 +19,10 @@ from stockbridge.db.models import (
     JobStatus,
 )
 from stockbridge.errors import Conflict
-from tests.channels.ebay.conftest import shop
+from stockbridge.sync import jobs
+from tests.channels.ebay.conftest import calls, shop
 from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, ebay, start_sandbox
-from tests.sync.shops import Shop, channel_context, open_shop
+from tests.sync.shops import NoWaker, Shop, channel_context, open_shop
 from tests.sync.test_push_ebay import ebay_link, offered, quantities
 from tests.sync.test_reconcile_ebay import SKUS, seller_hub_edit
 
@@ -140,3 +141,25 @@ def test_manual_leaves_open_conflicts_updated_when_seen_again_and_resolvable(
         conflicts.resolve_conflict(session, listing_id=rows["LAMP-0"].listing_id,
                                    channel_id=lamps.channel_id, field=ConflictField.QUANTITY,
                                    keep=ConflictSide.STORE)  # fmt: skip
+
+
+def test_a_reconcile_a_webhook_queued_decides_only_its_publications_and_sends_only_drift(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    lamps = lamps_with(sessions, shop, quantity="manual")
+    rows = lamps.publications()
+    payload = {"publication_ids": [rows["LAMP-0"].id, rows["LAMP-2"].id], "source": "webhook"}
+    with transaction(sessions) as session:
+        job_id = jobs.enqueue_job(session, NoWaker(), kind=JobKind.RECONCILE,
+                                  channel_id=lamps.channel_id, payload=payload).id  # fmt: skip
+
+    job = lamps.run_push(job_id=job_id)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert (job.progress_total, job.counts["conflicts"], job.counts["drift_price"]) == (2, 1, 0)
+    assert recorded(lamps) == [("LAMP-0", ConflictField.QUANTITY, 4, 9, ConflictStatus.OPEN)]
+    with sessions() as session:
+        source = session.scalars(select(EcomConflict.source)).one()
+    assert source == "webhook"
+    # LAMP-0 waits for a person, LAMP-2 showed what the store offers: nothing to send.
+    assert "bulkUpdatePriceQuantity" not in calls(shop)

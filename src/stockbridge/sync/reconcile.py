@@ -19,6 +19,10 @@ A difference is decided by the channel's conflict policy for its field
   same difference seen again is not recorded again);
 - ``manual``: the field of that row is left as it is and an open conflict waits.
 
+A reconcile a webhook queued (payload ``source: webhook``) re-asserts only the rows that
+differ: the marketplace notifies stockbridge's own writes too, and re-sending unchanged
+quantities there would answer every notification with another one.
+
 A SKU whose quantity the marketplace does not hold (unknown, not stocked at the
 location) is always re-asserted: there is no marketplace value to keep.
 
@@ -171,7 +175,8 @@ def _reconcile_batch(adapter: ChannelAdapter, run: JobRun, batch: Batch, policy:
     run.count("drift_price", sum(1 for drift in drifts.values() if drift.price_differs))
     with transaction(run.sessions) as session:
         settled = conflicts.latest_quantity_decisions(session, drifts)
-    decided = _decide(list(drifts.values()), policy.conflicts, settled)
+    every = policy.source is ConflictSource.RECONCILE
+    decided = _decide(list(drifts.values()), policy.conflicts, settled, reassert_all=every)
 
     def quantity_wanted(row: Dirty, offer: Offer) -> bool:
         return row.id in decided.quantities
@@ -200,11 +205,16 @@ def _decide(
     drifts: Sequence[Drift],
     policies: ConflictPolicies,
     settled: Mapping[int, tuple[int, int | None]],
+    *,
+    reassert_all: bool,
 ) -> _Decisions:
     decided = _Decisions(set(), set(), [])
     for drift in drifts:
         row, offer, seen = drift.row, drift.offer, drift.seen
-        if not drift.quantity_differs or not drift.quantity_held:
+        if not drift.quantity_differs:
+            if reassert_all:
+                decided.quantities.add(row.id)
+        elif not drift.quantity_held:
             decided.quantities.add(row.id)
         elif policies.quantity is not ConflictPolicy.STORE_WINS and settled.get(row.id) == (
             offer.quantity,
