@@ -18,6 +18,10 @@ A stock or price change bumps ``dirty_seq`` on the publications it touches (see
 Batches are as large as the marketplace's bulk calls (``Capabilities``), and each batch
 starts after the last row of the one before, so a job ends even while sales continue.
 A whole-call failure (``ChannelError``) fails the job and leaves the rows dirty.
+
+The reconcile job (``sync/reconcile.py``) walks all published rows with the same pieces
+(:func:`publication_rows`, :func:`read_batch`, :func:`send_batch`,
+:func:`compare_and_clear`), choosing per row which quantities and prices go out.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, func, select
 
-from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack
+from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack, TokenSet
 from stockbridge.commerce import channels, conflicts
 from stockbridge.commerce.channel_schemas import ConflictPolicies
 from stockbridge.commerce.channels import ChannelContext
@@ -125,7 +125,7 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
             link = channels.read_link(ctx, channel)
             query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
             total = session.scalar(select(func.count()).select_from(query)) or 0
-        refreshed: list[Any] = []
+        refreshed: list[TokenSet] = []
         adapter = channels.link_adapter(ctx, link, refreshed)
         source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
         policy = _Policy(channel_id, settings.conflicts, source)
