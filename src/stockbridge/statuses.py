@@ -41,3 +41,11 @@ class ReturnStatus(StrEnum):
     RECEIVED = "received"
     REFUNDED = "refunded"
     CLOSED = "closed"
+
+
+class ConflictPolicy(StrEnum):
+    """What a channel does when a marketplace shows a quantity or price other than ours."""
+
+    STORE_WINS = "store_wins"  # stockbridge's value is set back on the marketplace
+    MARKETPLACE_WINS = "marketplace_wins"  # the marketplace's value is kept, and recorded
+    MANUAL = "manual"  # an open conflict waits for a person to choose

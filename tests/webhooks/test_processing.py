@@ -9,7 +9,6 @@ from sqlalchemy import select
 from stockbridge.db.models import (
     ChannelStatus,
     EcomChannel,
-    EcomListingChannel,
     EcomOrder,
     EcomWebhookLog,
     JobKind,
@@ -85,7 +84,7 @@ def test_app_uninstalled_asks_for_a_new_connection_and_cancels_waiting_jobs(
     assert log_of(stockbridge, "u-1").status is WebhookStatus.PROCESSED
 
 
-def test_an_inventory_update_marks_the_matching_publication_dirty(
+def test_an_inventory_update_queues_a_reconcile_of_the_matching_publication(
     stockbridge: Stockbridge,
 ) -> None:
     with stockbridge.sessions.begin() as session:
@@ -94,13 +93,14 @@ def test_an_inventory_update_marks_the_matching_publication_dirty(
         publication.channel_id = stockbridge.channel_id
         publication.external_refs = {"inventory_item_id": "gid://shopify/InventoryItem/555"}
         other.channel_id = stockbridge.channel_id
-        mine, theirs = publication.id, other.id
+        mine = publication.id
 
     delivered(stockbridge, "inventory_levels/update", {"inventory_item_id": 555}, "i-1")
 
     with stockbridge.sessions() as session:
-        assert session.get(EcomListingChannel, mine).is_dirty  # type: ignore[union-attr]
-        assert not session.get(EcomListingChannel, theirs).is_dirty  # type: ignore[union-attr]
+        [job] = session.scalars(select(SyncJob).where(SyncJob.kind == JobKind.RECONCILE))
+        assert job.channel_id == stockbridge.channel_id
+        assert job.payload == {"publication_ids": [mine], "source": "webhook"}
     assert log_of(stockbridge, "i-1").status is WebhookStatus.PROCESSED
 
 

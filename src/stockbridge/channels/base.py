@@ -146,6 +146,29 @@ class PushResult:
     calls: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class MarketplaceOffer:
+    """What a marketplace shows of one SKU now: its quantity and its price.
+
+    ``None`` where the marketplace holds no value (an eBay item with no offer has no
+    price; a Shopify variant not stocked at our location has no quantity).
+    """
+
+    sku: str
+    quantity: int | None
+    price: Money | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBack:
+    """The marketplace's side of a batch of SKUs, as read back for reconciliation."""
+
+    offers: Mapping[str, MarketplaceOffer]
+    #: SKUs the marketplace does not know at all.
+    missing: tuple[str, ...] = ()
+    calls: int = 0
+
+
 # --- orders -------------------------------------------------------------------------
 
 
@@ -310,6 +333,7 @@ class ChannelAdapter(Protocol):
     def unpublish(self, sku: str) -> None: ...
     def set_quantities(self, levels: Sequence[StockLevel]) -> PushResult: ...
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult: ...
+    def read_offers(self, skus: Sequence[str]) -> ReadBack: ...
 
     def orders_since(self, cursor: str | None, since: datetime) -> Iterator[OrderPage]: ...
     def get_order(self, external_id: str) -> NormalizedOrder: ...

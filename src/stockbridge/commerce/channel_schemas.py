@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from stockbridge.pos.schemas import MAX_ROW_ID
+from stockbridge.statuses import ConflictPolicy
 
 BranchId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
@@ -48,13 +49,8 @@ class SyncIntervals(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_poll_seconds: int = Field(300, ge=30, le=86_400)
-    inventory_reconcile_minutes: int = Field(60, ge=5, le=10_080)
+    inventory_reconcile_minutes: int = Field(15, ge=5, le=10_080)
     listing_refresh_minutes: int = Field(1_440, ge=15, le=10_080)
-
-
-class PriceConflict(StrEnum):
-    STORE_WINS = "store_wins"  # a price changed on the marketplace is set back
-    MARKETPLACE_WINS = "marketplace_wins"  # it is kept and reported
 
 
 class OversellPolicy(StrEnum):
@@ -63,9 +59,23 @@ class OversellPolicy(StrEnum):
 
 
 class ConflictPolicies(BaseModel):
+    """Per field, what a reconcile does with a value changed on the marketplace (see
+    docs/sync.md, "Conflicts"); ``oversell`` is what an order that cannot be filled gets."""
+
     model_config = ConfigDict(extra="forbid")
 
-    price: PriceConflict = PriceConflict.STORE_WINS
+    quantity: ConflictPolicy = Field(
+        ConflictPolicy.STORE_WINS,
+        description="store_wins: every quantity is set back to the store's offer; "
+        "marketplace_wins: the marketplace's quantity is left until the store's offer "
+        "changes; manual: an open conflict waits, the quantity is left meanwhile.",
+    )
+    price: ConflictPolicy = Field(
+        ConflictPolicy.STORE_WINS,
+        description="store_wins: the price is set back; marketplace_wins: the "
+        "marketplace's price becomes the publication's override price; manual: an open "
+        "conflict waits, the price is left meanwhile.",
+    )
     oversell: OversellPolicy = OversellPolicy.HOLD_FOR_REVIEW
 
 

@@ -14,8 +14,9 @@ the product code's price. The channel's price rule then applies:
   whole cent (``ROUND_HALF_UP``: 1049.5 -> 1050);
 - ``fixed_adjustment``: the store price plus ``adjustment_cents``.
 
-A publication's own price (its ``overrides["price_cents"]``) is asked as is on its
-channel, the rule not applied. No price is ever below 0. The currency is the listing's,
+A publication's own price (its ``overrides["price_cents"]``, set by hand or kept from
+the marketplace by a ``marketplace_wins`` price policy) is asked as is on its channel,
+the rule not applied. No price is ever below 0. The currency is the listing's,
 else the product code's.
 
 Both the listings job (what a new listing is published at) and the push (what a change

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import JobKind
 from stockbridge.sync import jobs
+from stockbridge.sync.jobs import Waker
 
 
 @dataclass
@@ -26,6 +27,9 @@ class JobRun:
     attempt: int
     sessions: sessionmaker[Session]
     counts: dict[str, int] = field(default_factory=dict)
+    #: Wakes workers for the jobs a handler queues (the runner's); without one they are
+    #: left to the sweeper.
+    waker: Waker | None = None
 
     def count(self, name: str, amount: int = 1) -> None:
         """Add to one of the counts the job answers with (``counts`` on the job row)."""

@@ -20,6 +20,7 @@ from stockbridge.sync.context import JobRun
 from stockbridge.sync.order_poll import OrderPoll
 from stockbridge.sync.publish import publish_listings
 from stockbridge.sync.push import push_handler
+from stockbridge.sync.reconcile import reconcile_handler
 from stockbridge.vault import Vault
 from stockbridge.webhooks.processing import webhook_handler
 
@@ -68,5 +69,6 @@ def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHa
     push = push_handler(channels)
     handlers.add(JobKind.INVENTORY, push)
     handlers.add(JobKind.PRICES, push)
+    handlers.add(JobKind.RECONCILE, reconcile_handler(channels))
     handlers.add(JobKind.WEBHOOK, webhook_handler(channels))
     return handlers

@@ -22,6 +22,10 @@ A stock or price change bumps ``dirty_seq`` on the publications it touches (see
 Batches are as large as the marketplace's bulk calls (``Capabilities``), and each batch
 starts after the last row of the one before, so a job ends even while sales continue.
 A whole-call failure (``ChannelError``) fails the job and leaves the rows dirty.
+
+The reconcile job (``sync/reconcile.py``) walks all published rows with the same pieces
+(:func:`publication_rows`, :func:`read_batch`, :func:`send_batch`,
+:func:`compare_and_clear`), choosing per row which quantities and prices go out.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from stockbridge.channels.base import (
     ListingRef,
     Money,
     PriceUpdate,
+    PushResult,
     RemembersListings,
     StockLevel,
     TokenSet,
@@ -67,7 +72,7 @@ _PUBLICATIONS = cast(Table, EcomListingChannel.__table__)
 
 @dataclass(frozen=True, slots=True)
 class Dirty:
-    """One dirty publication as read, with the ``dirty_seq`` it had then."""
+    """One publication as read, with the ``dirty_seq`` it had then."""
 
     id: int
     listing_id: int
@@ -87,17 +92,29 @@ class Dirty:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one row of a batch: pushed, or refused with a reason."""
+    """What became of one row of a batch: what was sent, or refused with a reason."""
 
     row: Dirty
     offer: Offer
     price_sent: bool
     error: str | None
+    quantity_sent: bool = True
 
 
-def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
-    """Published rows of the channel with changes not yet pushed, in id order."""
-    return (
+Batch = list[tuple[Dirty, Offer]]
+#: Whether one row's quantity (or price) goes out in a batch.
+Wanted = Callable[[Dirty, Offer], bool]
+
+
+def publication_rows(
+    channel_id: int,
+    *,
+    after: int = 0,
+    dirty_only: bool = True,
+    ids: Sequence[int] | None = None,
+) -> Any:
+    """Published rows of the channel (with changes not yet pushed, by default), in id order."""
+    query = (
         select(
             EcomListingChannel.id,
             EcomListingChannel.listing_id,
@@ -112,12 +129,21 @@ def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
         .join(ProductCode, ProductCode.id == EcomListing.product_code_id)
         .where(
             EcomListingChannel.channel_id == channel_id,
-            EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq,
             EcomListingChannel.status == PublicationStatus.PUBLISHED,
             EcomListingChannel.id > after,
         )
         .order_by(EcomListingChannel.id)
     )
+    if dirty_only:
+        query = query.where(EcomListingChannel.dirty_seq > EcomListingChannel.synced_seq)
+    if ids is not None:
+        query = query.where(EcomListingChannel.id.in_(ids))
+    return query
+
+
+def dirty_rows(channel_id: int, *, after: int = 0) -> Any:
+    """Published rows of the channel with changes not yet pushed, in id order."""
+    return publication_rows(channel_id, after=after)
 
 
 def push_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
@@ -129,6 +155,12 @@ def push_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
         return push_channel(ctx, run, all_prices=run.kind is JobKind.PRICES)
 
     return handle
+
+
+def batch_size(adapter: ChannelAdapter) -> int:
+    """Rows per batch: as many as one quantity call and one price call take."""
+    capabilities = adapter.capabilities
+    return min(capabilities.max_quantities_per_call, capabilities.max_prices_per_call)
 
 
 def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) -> dict[str, int]:
@@ -147,29 +179,30 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
             )
         refreshed: list[TokenSet] = []
         adapter = channels.link_adapter(ctx, link, refreshed)
-        capabilities = adapter.capabilities
-        size = min(capabilities.max_quantities_per_call, capabilities.max_prices_per_call)
+        size = batch_size(adapter)
+
+        def price_wanted(row: Dirty, offer: Offer) -> bool:
+            return all_prices or row.last_price_cents != offer.price_cents
+
         run.progress(0, total or 0)
         done, after = 0, 0
         try:
-            while batch := _read_batch(run, rules, channel_id, after=after, size=size):
-                _remember(adapter, batch)
-                outcomes = _send(adapter, batch, all_prices=all_prices, run=run)
-                _compare_and_clear(run, outcomes)
+            while batch := read_batch(run, rules, dirty_rows(channel_id, after=after), size):
+                remember_listings(adapter, batch)
+                outcomes = send_batch(adapter, batch, run=run, price_wanted=price_wanted)
+                compare_and_clear(run, outcomes)
                 after = batch[-1][0].id
                 done += len(batch)
                 run.progress(done, max(done, total or 0))
         finally:
-            _keep_tokens(ctx, run, link, refreshed)
+            keep_tokens(ctx, run, link, refreshed)
     return run.counts
 
 
-def _read_batch(
-    run: JobRun, rules: ChannelRules, channel_id: int, *, after: int, size: int
-) -> list[tuple[Dirty, Offer]]:
+def read_batch(run: JobRun, rules: ChannelRules, query: Any, size: int) -> Batch:
+    """Up to ``size`` rows of ``query`` with their offers now; the transaction ends here."""
     with transaction(run.sessions) as session:
-        query = dirty_rows(channel_id, after=after).limit(size)
-        rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query))]
+        rows = [Dirty(*row) for row in session.execute(_skip_locked(session, query.limit(size)))]
         own = {row.listing_id: price for row in rows if (price := row.own_price) is not None}
         offers = offers_for(session, rules, (row.listing_id for row in rows), own_prices=own)
     return [(row, offers[row.listing_id]) for row in rows]
@@ -181,7 +214,7 @@ def _skip_locked(session: Session, query: Any) -> Any:
     return query
 
 
-def _remember(adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]]) -> None:
+def remember_listings(adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]]) -> None:
     """Tell the adapter the marketplace ids the listings job recorded, so it need not look
     them up (eBay: one getOffers per SKU otherwise)."""
     if not isinstance(adapter, RemembersListings):
@@ -195,18 +228,27 @@ def _remember(adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]]) -> 
         adapter.remember(refs)
 
 
-def _send(
-    adapter: ChannelAdapter, batch: Sequence[tuple[Dirty, Offer]], *, all_prices: bool, run: JobRun
+def _everything(row: Dirty, offer: Offer) -> bool:
+    return True
+
+
+def send_batch(
+    adapter: ChannelAdapter,
+    batch: Sequence[tuple[Dirty, Offer]],
+    *,
+    run: JobRun,
+    price_wanted: Wanted,
+    quantity_wanted: Wanted = _everything,
 ) -> list[Outcome]:
     """The bulk calls, with no transaction open; per-row outcome."""
-    levels = [StockLevel(row.sku, offer.quantity) for row, offer in batch]
-    result = adapter.set_quantities(levels)
+    levels = [
+        StockLevel(row.sku, offer.quantity) for row, offer in batch if quantity_wanted(row, offer)
+    ]
+    result = adapter.set_quantities(levels) if levels else PushResult(())
     refused = dict(result.rejected)
     calls = result.calls
     prices = [
-        (row, offer)
-        for row, offer in batch
-        if row.sku not in refused and (all_prices or row.last_price_cents != offer.price_cents)
+        (row, offer) for row, offer in batch if row.sku not in refused and price_wanted(row, offer)
     ]
     if prices:
         updates = [PriceUpdate(row.sku, Money(o.price_cents, o.currency)) for row, o in prices]
@@ -215,9 +257,17 @@ def _send(
         calls += priced.calls
     run.count("calls", calls)
     sent = {row.sku for row, _ in prices}
+    quantities = {level.sku for level in levels}
     return [
-        Outcome(row, offer, price_sent=row.sku in sent, error=refused.get(row.sku))
+        Outcome(
+            row,
+            offer,
+            price_sent=row.sku in sent,
+            error=refused.get(row.sku),
+            quantity_sent=row.sku in quantities,
+        )
         for row, offer in batch
+        if row.sku in quantities or row.sku in sent
     ]
 
 
@@ -247,35 +297,41 @@ _CLEAR = (
 )
 
 
-def _compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
+def compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
+    """Rows whose quantity went out are in sync unless changed meanwhile; each row's
+    outcome is recorded on it."""
+    if not outcomes:
+        return
     now = utcnow()
     with transaction(run.sessions) as session:
         cleared = {
             outcome.row.id
             for outcome in outcomes
-            if getattr(
-                session.execute(_CLEAR, {"row_id": outcome.row.id, "seq": outcome.row.seq}),
-                "rowcount",
-                0,
-            )
+            if outcome.quantity_sent and _cleared(session, outcome.row)
         }
         records = [_record(outcome, outcome.row.id in cleared, now) for outcome in outcomes]
         session.execute(_RECORD, records)
     rejected = sum(1 for outcome in outcomes if outcome.error)
     run.count("pushed", len(outcomes) - rejected)
     run.count("rejected", rejected)
-    run.count("changed_meanwhile", len(outcomes) - len(cleared))
+    sent = sum(1 for outcome in outcomes if outcome.quantity_sent)
+    run.count("changed_meanwhile", sent - len(cleared))
+
+
+def _cleared(session: Session, row: Dirty) -> bool:
+    result = session.execute(_CLEAR, {"row_id": row.id, "seq": row.seq})
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _record(outcome: Outcome, cleared: bool, now: datetime) -> dict[str, Any]:
     """What one row's push leaves on it: what was pushed, its state, its error."""
     ok = outcome.error is None
-    state = SyncState.IN_SYNC if cleared else SyncState.PENDING
+    state = SyncState.IN_SYNC if cleared or not outcome.quantity_sent else SyncState.PENDING
     if not ok:
         state = SyncState.ERROR
     return {
         "row_id": outcome.row.id,
-        "qty": outcome.offer.quantity if ok else None,
+        "qty": outcome.offer.quantity if ok and outcome.quantity_sent else None,
         "price": outcome.offer.price_cents if ok and outcome.price_sent else None,
         "state": state,
         "error": outcome.error,
@@ -283,7 +339,7 @@ def _record(outcome: Outcome, cleared: bool, now: datetime) -> dict[str, Any]:
     }
 
 
-def _keep_tokens(
+def keep_tokens(
     ctx: ChannelContext, run: JobRun, link: ChannelLink, refreshed: list[TokenSet]
 ) -> None:
     """Tokens the adapter refreshed during the push are stored for the next one."""

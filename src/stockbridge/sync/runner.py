@@ -59,6 +59,7 @@ def run_job(
             payload=dict(job.payload),
             attempt=job.attempts,
             sessions=sessions,
+            waker=waker,
         )
     handler = handlers.get(run.kind)
     if handler is None:

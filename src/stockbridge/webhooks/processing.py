@@ -3,17 +3,19 @@
 Order topics re-fetch the order from the marketplace (``get_order``, no transaction
 open) and import it through ``commerce/orders``, which resolves deliveries out of order
 by the marketplace's ``updated_at``: the order as it is now is always the newest.
-Inventory and product updates mark the matching publications dirty, so the push job
-re-asserts the store's quantity (the store wins). ``app/uninstalled`` puts the channel
+Inventory and product updates (Shopify) and a listing revision (eBay) queue a
+``reconcile`` job of the matching publications (payload ``publication_ids``, source
+``webhook``), so the channel's conflict policies decide the edit as they do for a
+scheduled reconcile. ``app/uninstalled`` puts the channel
 in ``auth_required`` and cancels its waiting jobs. Compliance topics go to
 :mod:`stockbridge.webhooks.privacy`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from stockbridge.channels.base import NormalizedOrder, TokenSet
@@ -28,10 +30,12 @@ from stockbridge.commerce.orders import import_order
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     ChannelStatus,
+    ConflictSource,
     EcomChannel,
     EcomListingChannel,
     EcomOrder,
     EcomWebhookLog,
+    JobKind,
     JobStatus,
     SyncJob,
     WebhookStatus,
@@ -39,6 +43,7 @@ from stockbridge.db.models import (
 from stockbridge.db.types import utcnow
 from stockbridge.errors import NotFound
 from stockbridge.sync.context import JobRun
+from stockbridge.sync.jobs import Waker, enqueue_job
 from stockbridge.webhooks import privacy
 from stockbridge.webhooks.topics import Action, ActionKind, action_for
 
@@ -74,7 +79,9 @@ def _process(ctx: ChannelContext, run: JobRun, log_id: int) -> Mapping[str, int]
     with transaction(run.sessions) as session:
         channel = get_channel(session, link.channel_id or 0)
         keep_refreshed(session, ctx, channel.id, refreshed)
-        counts = _apply(session, channel, action, order, log_id, run.job_id)
+        counts = _apply(
+            session, channel, action, order, log_id, run.job_id, run.waker or _NoWaker()
+        )
         status = WebhookStatus.IGNORED if action.kind is ActionKind.IGNORE else None
         _finish(session, log_id, status or WebhookStatus.PROCESSED, None)
     return counts
@@ -87,13 +94,16 @@ def _apply(
     order: NormalizedOrder | None,
     log_id: int,
     job_id: int,
+    waker: Waker,
 ) -> dict[str, int]:
     if order is not None:
         result = import_order(session, channel.id, order, actor=ACTOR)
         privacy.erase_if_redacted(session, channel.id, result.order_id)
         return {str(result.outcome): 1}
-    if action.kind is ActionKind.MARK_DIRTY and action.external_id:
-        return {"marked_dirty": _mark_dirty(session, channel.id, action.external_id)}
+    if action.kind is ActionKind.RECONCILE and action.external_id:
+        return {
+            "reconcile_queued": _queue_reconcile(session, channel.id, action.external_id, waker)
+        }
     if action.kind is ActionKind.UNINSTALLED:
         return {"jobs_cancelled": _uninstalled(session, channel, job_id)}
     if action.kind is ActionKind.DATA_REQUEST:
@@ -127,8 +137,15 @@ def _finish(session: Session, log_id: int, status: WebhookStatus, error: str | N
     log.processed_at = utcnow()
 
 
-def _mark_dirty(session: Session, channel_id: int, external_id: str) -> int:
-    """Bump the dirty marker of the channel's publications this marketplace id names."""
+class _NoWaker:
+    """Leaves a queued job to the sweeper (a run without the runner's waker)."""
+
+    def wake(self, job_ids: Sequence[int]) -> None:
+        return None
+
+
+def _queue_reconcile(session: Session, channel_id: int, external_id: str, waker: Waker) -> int:
+    """Queue a reconcile of the channel's publications this marketplace id names; how many."""
     publications = session.scalars(
         select(EcomListingChannel).where(EcomListingChannel.channel_id == channel_id)
     ).all()
@@ -138,19 +155,9 @@ def _mark_dirty(session: Session, channel_id: int, external_id: str) -> int:
         for p in publications
         if p.external_id in wanted or wanted & {str(v) for v in p.external_refs.values()}
     )
-    if not ids:
-        return 0
-    now = utcnow()
-    session.execute(
-        update(EcomListingChannel)
-        .where(EcomListingChannel.id.in_(ids))
-        .values(
-            dirty_seq=EcomListingChannel.dirty_seq + 1,
-            dirty_at=func.coalesce(EcomListingChannel.dirty_at, now),
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    if ids:
+        payload = {"publication_ids": ids, "source": ConflictSource.WEBHOOK.value}
+        enqueue_job(session, waker, kind=JobKind.RECONCILE, channel_id=channel_id, payload=payload)
     return len(ids)
 
 

@@ -1,5 +1,5 @@
 """What each marketplace topic means to stockbridge: an order to import, a publication
-to re-assert, the app removed, or a buyer's data to export or erase.
+to reconcile, the app removed, or a buyer's data to export or erase.
 
 :func:`action_for` reads a logged delivery's topic and payload into one :class:`Action`;
 topics stockbridge does not act on are ``IGNORE``.
@@ -15,7 +15,7 @@ from typing import Any
 
 class ActionKind(StrEnum):
     IMPORT_ORDER = "import_order"
-    MARK_DIRTY = "mark_dirty"
+    RECONCILE = "reconcile"
     UNINSTALLED = "uninstalled"
     DATA_REQUEST = "data_request"
     REDACT_CUSTOMER = "redact_customer"
@@ -54,10 +54,10 @@ def _shopify(topic: str, payload: Mapping[str, Any]) -> Action:
         return Action(ActionKind.IMPORT_ORDER, external_id=_gid("Order", payload.get("order_id")))
     if topic == "inventory_levels/update":
         item = _gid("InventoryItem", payload.get("inventory_item_id"))
-        return Action(ActionKind.MARK_DIRTY, external_id=item)
+        return Action(ActionKind.RECONCILE, external_id=item)
     if topic == "products/update":
         product = payload.get("admin_graphql_api_id") or _gid("Product", payload.get("id"))
-        return Action(ActionKind.MARK_DIRTY, external_id=product)
+        return Action(ActionKind.RECONCILE, external_id=product)
     if topic == "app/uninstalled":
         return Action(ActionKind.UNINSTALLED)
     if topic in ("customers/data_request", "customers/redact"):
@@ -83,7 +83,7 @@ def _ebay(topic: str, payload: Mapping[str, Any]) -> Action:
         buyer = tuple(str(data[k]) for k in ("username", "userId", "eiasToken") if data.get(k))
         return Action(ActionKind.REDACT_CUSTOMER, buyer=buyer)
     if topic == "PRIORITY_LISTING_REVISION" and data.get("itemId"):
-        return Action(ActionKind.MARK_DIRTY, external_id=str(data["itemId"]))
+        return Action(ActionKind.RECONCILE, external_id=str(data["itemId"]))
     return Action(ActionKind.IGNORE)
 
 

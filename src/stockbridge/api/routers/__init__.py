@@ -11,6 +11,7 @@ from stockbridge.api.deps import authorize_by_method
 from stockbridge.api.problems import problem_responses
 from stockbridge.api.routers import (
     branches,
+    conflicts,
     ecom_orders,
     ledger,
     listings,
@@ -28,7 +29,7 @@ for module in (branches, product_codes, versions, stock, ledger, sales, orders):
     pos_router.include_router(module.router)
 
 ecom_router = APIRouter(prefix="/ecom")
-for module in (listings, ecom_orders, sync, webhooks):
+for module in (listings, ecom_orders, conflicts, sync, webhooks):
     ecom_router.include_router(module.router)
 
 api_router = APIRouter(

@@ -10,6 +10,7 @@ from stockbridge.api.deps import JobQueueDep, SessionDep, WriterPrincipal
 from stockbridge.api.problems import problem_responses
 from stockbridge.api.schemas.channel_logs import ChannelLogPublic, ChannelLogsPublic
 from stockbridge.api.schemas.common import PathId
+from stockbridge.api.schemas.conflicts import ConflictPublic, ConflictResolve
 from stockbridge.api.schemas.listings import (
     BulkResultPublic,
     HistoryQuery,
@@ -18,7 +19,7 @@ from stockbridge.api.schemas.listings import (
     ListingsPublic,
     SyncRequestedPublic,
 )
-from stockbridge.commerce import listings
+from stockbridge.commerce import conflicts, listings
 from stockbridge.commerce.listing_schemas import (
     ListingBulk,
     ListingCreate,
@@ -139,3 +140,26 @@ def listing_history(
         page=page.page,
         per_page=page.per_page,
     )
+
+
+@router.post(
+    "/{listing_id}/resolve-conflict",
+    summary="Resolve a listing's open conflict",
+    description="Decides the open `quantity` or `price` conflict of the listing on "
+    "`channel_id` by keeping the `store`'s value (pushed again after commit) or the "
+    "`marketplace`'s (a price becomes the publication's override price; a quantity is "
+    "left on the marketplace until the store's offer changes). Answers the resolved "
+    "conflict; 404 if the listing is not on the channel, 409 if nothing is open.",
+    responses=problem_responses(404, 409),
+)
+def resolve_conflict(
+    session: SessionDep, _: WriterPrincipal, listing_id: PathId, body: ConflictResolve
+) -> ConflictPublic:
+    conflict = conflicts.resolve_conflict(
+        session,
+        listing_id=listing_id,
+        channel_id=body.channel_id,
+        field=body.field,
+        keep=body.keep,
+    )
+    return ConflictPublic.model_validate(conflict)

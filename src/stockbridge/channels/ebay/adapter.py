@@ -41,6 +41,7 @@ from stockbridge.channels.base import (
     OrderPage,
     PriceUpdate,
     PushResult,
+    ReadBack,
     Refund,
     ReturnDecision,
     StockLevel,
@@ -243,6 +244,10 @@ class EbayAdapter:
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         return self.listings.set_prices(prices)
+
+    def read_offers(self, skus: Sequence[str]) -> ReadBack:
+        """Quantities and prices as eBay shows them (bulkGetInventoryItem, then each offer)."""
+        return self.listings.read_offers(skus)
 
     # --- business policies (Sell Account) ---------------------------------------------
 

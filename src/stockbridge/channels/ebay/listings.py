@@ -19,16 +19,20 @@ from urllib.parse import quote
 from stockbridge.channels.base import (
     ListingPayload,
     ListingRef,
+    MarketplaceOffer,
     PriceUpdate,
     PushResult,
+    ReadBack,
     StockLevel,
 )
 from stockbridge.channels.ebay import mapping
 from stockbridge.channels.ebay.client import Api, EbayClient
 from stockbridge.channels.ebay.schemas import (
     EntryOutcome,
+    OfferState,
     OfferSummary,
     bulk_outcomes,
+    item_quantities,
     offers_of,
 )
 from stockbridge.errors import ChannelError, ChannelErrorCategory
@@ -86,8 +90,18 @@ class EbayListings:
         """The SKU's offer on this marketplace (cached), or None when it has none."""
         if sku in self._offers:
             return self._offers[sku]
+        return self._look_up_offer(sku)
+
+    def _look_up_offer(self, sku: str) -> OfferSummary | None:
+        """One getOffers by SKU; its offer on this marketplace is cached (None too)."""
+        body = self._offers_by_sku(sku)
+        found = next((o for o in offers_of(body) if o.marketplace_id == self.marketplace_id), None)
+        self._offers[sku] = found
+        return found
+
+    def _offers_by_sku(self, sku: str) -> dict[str, Any]:
         try:
-            body = self.client.json(
+            return self.client.json(
                 Api.INVENTORY,
                 "GET",
                 f"{INVENTORY}/offer",
@@ -96,9 +110,27 @@ class EbayListings:
         except ChannelError as error:
             if error.category is not ChannelErrorCategory.NOT_FOUND:
                 raise
-            body = {}
-        found = next((o for o in offers_of(body) if o.marketplace_id == self.marketplace_id), None)
-        self._offers[sku] = found
+            return {}
+
+    def _offer_state(self, sku: str) -> OfferState | None:
+        """The SKU's offer as eBay holds it now: getOffer by the cached id, or getOffers
+        by SKU when no id is known (which fills the cache); one call either way."""
+        known = self._offers.get(sku)
+        if known is not None:
+            try:
+                path = f"{INVENTORY}/offer/{quote(known.offer_id, safe='')}"
+                state = OfferState.parse(self.client.json(Api.INVENTORY, "GET", path))
+            except ChannelError as error:
+                if error.category is not ChannelErrorCategory.NOT_FOUND:
+                    raise
+                self._offers.pop(sku, None)  # deleted on eBay: look it up by SKU
+            else:
+                self._offers[sku] = state.summary
+                return state
+        bodies = (self._offers_by_sku(sku).get("offers")) or []
+        states = [OfferState.parse(body) for body in bodies]
+        found = next((s for s in states if s.summary.marketplace_id == self.marketplace_id), None)
+        self._offers[sku] = found.summary if found else None
         return found
 
     def _ref(self, offer: OfferSummary) -> ListingRef:
@@ -299,6 +331,39 @@ class EbayListings:
                 requests.append((update.sku, mapping.price_request(update, offer.offer_id)))
         accepted, refused = self._push(requests)
         return PushResult(tuple(accepted), {**rejected, **refused}, self.client.calls - before)
+
+    # --- reading back -----------------------------------------------------------------
+
+    def read_offers(self, skus: Sequence[str]) -> ReadBack:
+        """Each SKU's quantity and price as buyers see them on eBay.
+
+        bulkGetInventoryItem reads the items, 25 a call; then each found SKU's offer is
+        read once (eBay has no bulk offer read) for its price and ``availableQuantity``.
+        eBay shows the lower of the item's and the offer's quantity, so that is the
+        quantity answered. A SKU with an item but no offer has a quantity and no price.
+        """
+        before = self.client.calls
+        wanted = list(dict.fromkeys(skus))
+        items: dict[str, int | None] = {}
+        for chunk in chunks(wanted):
+            body = self.client.json(
+                Api.INVENTORY,
+                "POST",
+                f"{INVENTORY}/bulk_get_inventory_item",
+                json={"requests": [{"sku": sku} for sku in chunk]},
+            )
+            items.update(item_quantities(body))
+        offers: dict[str, MarketplaceOffer] = {}
+        for sku in wanted:
+            if sku not in items:
+                continue
+            state = self._offer_state(sku)
+            quantities = [items[sku], state.available_quantity if state else None]
+            shown = [quantity for quantity in quantities if quantity is not None]
+            price = state.price if state else None
+            offers[sku] = MarketplaceOffer(sku, min(shown) if shown else None, price)
+        missing = tuple(sku for sku in wanted if sku not in items)
+        return ReadBack(offers, missing, calls=self.client.calls - before)
 
 
 def _reason(outcome: EntryOutcome | None) -> str:

@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from stockbridge.errors import ChannelError, ChannelErrorCategory
+from stockbridge.channels.base import Money
+from stockbridge.errors import ChannelError, ChannelErrorCategory, InvalidInput
+from stockbridge.money import to_minor_units
 
 
 class EbayCredentials(BaseModel):
@@ -133,6 +135,51 @@ class OfferSummary:
 
 def offers_of(body: Mapping[str, Any]) -> list[OfferSummary]:
     return [OfferSummary.parse(offer) for offer in body.get("offers") or []]
+
+
+def _money(value: Mapping[str, Any] | None, what: str) -> Money | None:
+    """eBay's ``Amount`` (``{"value": "12.50", "currency": "GBP"}``) in minor units."""
+    if not value or value.get("value") is None:
+        return None
+    currency = str(_required(value, "currency", what))
+    try:
+        return Money(to_minor_units(str(value["value"]), currency), currency)
+    except InvalidInput as error:
+        raise ChannelError(
+            f"eBay {what} is not an amount: {error}", category=ChannelErrorCategory.CRITICAL
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferState:
+    """An offer's price and quantity as eBay holds them now (read back to reconcile)."""
+
+    summary: OfferSummary
+    price: Money | None
+    available_quantity: int | None
+
+    @classmethod
+    def parse(cls, body: Mapping[str, Any]) -> OfferState:
+        quantity = body.get("availableQuantity")
+        return cls(
+            summary=OfferSummary.parse(body),
+            price=_money((body.get("pricingSummary") or {}).get("price"), "offer price"),
+            available_quantity=int(quantity) if quantity is not None else None,
+        )
+
+
+def item_quantities(body: Mapping[str, Any]) -> dict[str, int | None]:
+    """bulkGetInventoryItem's answer: SKU -> its ship-to-location quantity, for the SKUs
+    eBay found (a SKU eBay does not know is left out)."""
+    found: dict[str, int | None] = {}
+    for entry in body.get("responses") or []:
+        if not 200 <= int(_required(entry, "statusCode", "bulk answer entry")) < 300:
+            continue
+        item = entry.get("inventoryItem") or {}
+        ship_to = (item.get("availability") or {}).get("shipToLocationAvailability") or {}
+        quantity = ship_to.get("quantity")
+        found[str(entry.get("sku") or "")] = int(quantity) if quantity is not None else None
+    return found
 
 
 #: Each policy kind's id field in the Sell Account API.

@@ -37,6 +37,7 @@ from stockbridge.channels.base import (
     OrderPage,
     PriceUpdate,
     PushResult,
+    ReadBack,
     Refund,
     ReturnDecision,
     StockLevel,
@@ -375,6 +376,12 @@ class ShopifyAdapter:
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         before = self.client.calls
         result = self._stock().set_prices(prices)
+        return replace(result, calls=self.client.calls - before)
+
+    def read_offers(self, skus: Sequence[str]) -> ReadBack:
+        """Price and ``available`` at our location, 100 variants a query (fresh look-ups)."""
+        before = self.client.calls
+        result = self._stock().read_offers(skus)
         return replace(result, calls=self.client.calls - before)
 
     # --- orders and returns -----------------------------------------------------------

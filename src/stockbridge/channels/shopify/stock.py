@@ -12,6 +12,11 @@ a diff-based push that never re-sends a zero oversells after a lost update.
 Prices go per product (``productVariantsBulkUpdate`` takes one product's variants), up
 to :data:`MAX_PRICES` variants a call; Shopify applies a call all-or-nothing, so a
 refused call rejects the SKUs it carried and the other calls still land.
+
+Reading back (for reconciliation) is the SKU index's own look-up, forced fresh: one
+``productVariants`` query per :data:`~.skus.LOOKUP_BATCH` SKUs answers each variant's
+price and ``available`` count at our location, and leaves the index holding the counts
+the following ``inventorySetQuantities`` compares against.
 """
 
 from __future__ import annotations
@@ -20,13 +25,21 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stockbridge.channels.base import PriceUpdate, PushResult, StockLevel
+from stockbridge.channels.base import (
+    MarketplaceOffer,
+    Money,
+    PriceUpdate,
+    PushResult,
+    ReadBack,
+    StockLevel,
+)
 from stockbridge.channels.shopify.client import ShopifyGraphQLClient, error_from_user_errors
 from stockbridge.channels.shopify.documents import INVENTORY_SET_QUANTITIES, VARIANT_PRICES_UPDATE
 from stockbridge.channels.shopify.mapping import price_text
 from stockbridge.channels.shopify.schemas import VariantRef
 from stockbridge.channels.shopify.skus import SkuIndex
-from stockbridge.errors import ChannelError
+from stockbridge.errors import ChannelError, ChannelErrorCategory, InvalidInput
+from stockbridge.money import to_minor_units
 
 #: Shopify caps every array argument at 250 items.
 MAX_QUANTITIES = 250
@@ -130,6 +143,28 @@ class StockPusher:
         )
         errors: list[Mapping[str, Any]] = data["inventorySetQuantities"]["userErrors"]
         return errors
+
+    def read_offers(self, skus: Sequence[str]) -> ReadBack:
+        calls_before = self._client.calls
+        wanted = list(dict.fromkeys(skus))
+        refs = self._index.resolve(wanted, refresh=True)
+        offers = {
+            sku: MarketplaceOffer(sku, ref.available, self._price_of(ref))
+            for sku, ref in refs.items()
+        }
+        missing = tuple(sku for sku in wanted if sku not in refs)
+        return ReadBack(offers, missing, calls=self._client.calls - calls_before)
+
+    def _price_of(self, ref: VariantRef) -> Money | None:
+        if not ref.price:
+            return None
+        try:
+            return Money(to_minor_units(ref.price, self._currency), self._currency)
+        except InvalidInput as error:
+            raise ChannelError(
+                f"Shopify's price of {ref.sku} is not an amount: {error}",
+                category=ChannelErrorCategory.CRITICAL,
+            ) from None
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         calls_before = self._client.calls

@@ -2,6 +2,13 @@
 
 from stockbridge.db.models.access import ApiKey, Role
 from stockbridge.db.models.base import Base, Timestamped
+from stockbridge.db.models.conflicts import (
+    ConflictField,
+    ConflictSide,
+    ConflictSource,
+    ConflictStatus,
+    EcomConflict,
+)
 from stockbridge.db.models.ecom import (
     ChannelLogStatus,
     ChannelOperation,
@@ -54,11 +61,16 @@ __all__ = [
     "ChannelOperation",
     "ChannelStatus",
     "Condition",
+    "ConflictField",
+    "ConflictSide",
+    "ConflictSource",
+    "ConflictStatus",
     "CreditNote",
     "CreditNoteStatus",
     "EcomChannel",
     "EcomChannelBranch",
     "EcomChannelLog",
+    "EcomConflict",
     "EcomListing",
     "EcomListingChannel",
     "EcomOrder",

@@ -1,0 +1,262 @@
+"""The ``reconcile`` job: read back what a marketplace shows, fix drift, record what differed.
+
+Holding the channel's lock (``sync/channel_lock.py``), like a push, it walks every
+published row of the channel (or only the publications named in the job's payload,
+``{"publication_ids": [...]}``, as a webhook queues it) in batches as large as the
+marketplace's bulk calls, and for each batch:
+
+1. reads the rows and what stockbridge offers now (``commerce/offer.py``);
+2. reads the marketplace's quantity and price of each SKU (``ChannelAdapter.read_offers``);
+3. re-asserts every quantity, zeros included, and sends the prices that differ, through
+   the push's own bulk calls and compare-and-clear (``sync/push.py``).
+
+A difference is decided by the channel's conflict policy for its field
+(``settings.conflicts.quantity`` / ``.price``, see ``commerce/conflicts.py``):
+
+- ``store_wins``: the value is set back (``repaired``);
+- ``marketplace_wins``: a price becomes the publication's override price, a quantity is
+  not re-asserted (``kept``; the store's next stock change is pushed as usual, and the
+  same difference seen again is not recorded again);
+- ``manual``: the field of that row is left as it is and an open conflict waits.
+
+A reconcile a webhook queued (payload ``source: webhook``) re-asserts only the rows that
+differ: the marketplace notifies stockbridge's own writes too, and re-sending unchanged
+quantities there would answer every notification with another one.
+
+A SKU whose quantity the marketplace does not hold (unknown, not stocked at the
+location) is always re-asserted: there is no marketplace value to keep.
+
+Every difference is a row of ``ecom_conflicts``; the job counts ``drift_quantity``,
+``drift_price``, ``conflicts`` (open ones), ``kept``, ``missing`` (SKUs the marketplace
+does not know) besides the push's ``pushed``, ``rejected``, ``changed_meanwhile``,
+``calls``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Engine, func, select
+
+from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack, TokenSet
+from stockbridge.commerce import channels, conflicts
+from stockbridge.commerce.channel_schemas import ConflictPolicies
+from stockbridge.commerce.channels import ChannelContext
+from stockbridge.commerce.conflicts import Finding
+from stockbridge.commerce.offer import ChannelRules, Offer
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import ConflictField, ConflictSource, ConflictStatus
+from stockbridge.statuses import ConflictPolicy
+from stockbridge.sync.channel_lock import channel_lock
+from stockbridge.sync.context import JobRun
+from stockbridge.sync.push import (
+    LOCK_WAIT_SECONDS,
+    Batch,
+    Dirty,
+    batch_size,
+    compare_and_clear,
+    keep_tokens,
+    publication_rows,
+    read_batch,
+    remember_listings,
+    send_batch,
+)
+
+COUNTS = ("drift_quantity", "drift_price", "conflicts", "kept", "missing", "pushed", "rejected",
+          "changed_meanwhile", "calls")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One row's stockbridge offer beside what the marketplace shows."""
+
+    row: Dirty
+    offer: Offer
+    seen: MarketplaceOffer | None
+
+    @property
+    def quantity_differs(self) -> bool:
+        return self.seen is None or self.seen.quantity != self.offer.quantity
+
+    @property
+    def quantity_held(self) -> bool:
+        """The marketplace holds a quantity of its own (one a policy could keep)."""
+        return self.seen is not None and self.seen.quantity is not None
+
+    @property
+    def price_differs(self) -> bool:
+        return (
+            self.seen is not None
+            and self.seen.price is not None
+            and self.seen.price.cents != self.offer.price_cents
+        )
+
+
+def reconcile_handler(ctx: ChannelContext) -> Callable[[JobRun], Mapping[str, int]]:
+    def handle(run: JobRun) -> Mapping[str, int]:
+        if run.channel_id is None:
+            raise ValueError("a reconcile job needs a channel")
+        return reconcile_channel(ctx, run)
+
+    return handle
+
+
+def _publication_ids(payload: Mapping[str, Any]) -> list[int] | None:
+    ids = payload.get("publication_ids")
+    if ids is None:
+        return None
+    return sorted({int(value) for value in ids})
+
+
+def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
+    assert run.channel_id is not None
+    channel_id = run.channel_id
+    ids = _publication_ids(run.payload)
+    engine = cast(Engine, run.sessions.kw["bind"])
+    for name in COUNTS:
+        run.counts.setdefault(name, 0)
+    with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
+        with transaction(run.sessions) as session:
+            channel = channels.get_channel(session, channel_id)
+            settings = channels.channel_settings(channel)
+            rules = ChannelRules.of(settings)
+            link = channels.read_link(ctx, channel)
+            query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
+            total = session.scalar(select(func.count()).select_from(query)) or 0
+        refreshed: list[TokenSet] = []
+        adapter = channels.link_adapter(ctx, link, refreshed)
+        source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
+        policy = _Policy(channel_id, settings.conflicts, source)
+        run.progress(0, total)
+        done, after = 0, 0
+        try:
+            while batch := _next_batch(run, rules, channel_id, after, batch_size(adapter), ids):
+                _reconcile_batch(adapter, run, batch, policy)
+                after = batch[-1][0].id
+                done += len(batch)
+                run.progress(done, max(done, total))
+        finally:
+            keep_tokens(ctx, run, link, refreshed)
+    return run.counts
+
+
+def _next_batch(
+    run: JobRun, rules: ChannelRules, channel_id: int, after: int, size: int,
+    ids: Sequence[int] | None,
+) -> Batch:  # fmt: skip
+    query = publication_rows(channel_id, after=after, dirty_only=False, ids=ids)
+    return read_batch(run, rules, query, size)
+
+
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    channel_id: int
+    conflicts: ConflictPolicies
+    source: ConflictSource
+
+
+@dataclass
+class _Decisions:
+    """Which rows get which field sent, and what is recorded."""
+
+    quantities: set[int]
+    prices: set[int]
+    findings: list[Finding]
+
+
+def _reconcile_batch(adapter: ChannelAdapter, run: JobRun, batch: Batch, policy: _Policy) -> None:
+    remember_listings(adapter, batch)
+    back = adapter.read_offers([row.sku for row, _ in batch])
+    run.count("calls", back.calls)
+    drifts = _compare(batch, back)
+    run.count("missing", len(back.missing))
+    run.count("drift_quantity", sum(1 for drift in drifts.values() if drift.quantity_differs))
+    run.count("drift_price", sum(1 for drift in drifts.values() if drift.price_differs))
+    with transaction(run.sessions) as session:
+        settled = conflicts.latest_quantity_decisions(session, drifts)
+    every = policy.source is ConflictSource.RECONCILE
+    decided = _decide(list(drifts.values()), policy.conflicts, settled, reassert_all=every)
+
+    def quantity_wanted(row: Dirty, offer: Offer) -> bool:
+        return row.id in decided.quantities
+
+    def price_wanted(row: Dirty, offer: Offer) -> bool:
+        return row.id in decided.prices
+
+    outcomes = send_batch(
+        adapter, batch, run=run, price_wanted=price_wanted, quantity_wanted=quantity_wanted
+    )
+    compare_and_clear(run, outcomes)
+    with transaction(run.sessions) as session:
+        conflicts.record_findings(session, policy.channel_id, decided.findings, policy.source)
+    run.count("conflicts", sum(1 for f in decided.findings if f.status is ConflictStatus.OPEN))
+    run.count("kept", sum(1 for f in decided.findings if f.status is ConflictStatus.KEPT))
+
+
+_STATUS = {
+    ConflictPolicy.STORE_WINS: ConflictStatus.REPAIRED,
+    ConflictPolicy.MARKETPLACE_WINS: ConflictStatus.KEPT,
+    ConflictPolicy.MANUAL: ConflictStatus.OPEN,
+}
+
+
+def _decide(
+    drifts: Sequence[Drift],
+    policies: ConflictPolicies,
+    settled: Mapping[int, tuple[int, int | None]],
+    *,
+    reassert_all: bool,
+) -> _Decisions:
+    decided = _Decisions(set(), set(), [])
+    for drift in drifts:
+        row, offer, seen = drift.row, drift.offer, drift.seen
+        if not drift.quantity_differs:
+            if reassert_all:
+                decided.quantities.add(row.id)
+        elif not drift.quantity_held:
+            decided.quantities.add(row.id)
+        elif policies.quantity is not ConflictPolicy.STORE_WINS and settled.get(row.id) == (
+            offer.quantity,
+            seen.quantity if seen else None,
+        ):
+            pass  # left on the marketplace on purpose, and nothing changed since
+        else:
+            status = _STATUS[policies.quantity]
+            if status is ConflictStatus.REPAIRED:
+                decided.quantities.add(row.id)
+            decided.findings.append(
+                _finding(drift, ConflictField.QUANTITY, policies.quantity, status)
+            )
+        if drift.price_differs:
+            status = _STATUS[policies.price]
+            if status is ConflictStatus.REPAIRED:
+                decided.prices.add(row.id)
+            decided.findings.append(_finding(drift, ConflictField.PRICE, policies.price, status))
+    return decided
+
+
+def _finding(
+    drift: Drift, field: ConflictField, policy: ConflictPolicy, status: ConflictStatus
+) -> Finding:
+    seen = drift.seen
+    if field is ConflictField.QUANTITY:
+        store, marketplace = drift.offer.quantity, seen.quantity if seen else None
+    else:
+        store = drift.offer.price_cents
+        marketplace = seen.price.cents if seen and seen.price else None
+    return Finding(
+        publication_id=drift.row.id,
+        listing_id=drift.row.listing_id,
+        sku=drift.row.sku,
+        field=field,
+        store_value=store,
+        marketplace_value=marketplace,
+        policy=policy,
+        status=status,
+    )
+
+
+def _compare(batch: Batch, back: ReadBack) -> dict[int, Drift]:
+    return {row.id: Drift(row, offer, back.offers.get(row.sku)) for row, offer in batch}

@@ -1,0 +1,99 @@
+"""Reconciling with the eBay sandbox over HTTP: drift made on eBay's side is repaired."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from stockbridge.db.models import JobKind, JobStatus, SyncState
+from tests.channels.ebay.conftest import calls, shop
+from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, ebay, start_sandbox
+from tests.sync.shops import Shop, channel_context, open_shop
+from tests.sync.test_push_ebay import ebay_link, offered, quantities
+
+__all__ = ["ebay", "shop", "start_sandbox"]
+
+SKUS = ["LAMP-0", "LAMP-1", "LAMP-2"]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(now=time.time())
+
+
+@pytest.fixture
+def lamps(sessions: sessionmaker[Session], shop: EbayHarness) -> Shop:
+    """Three SKUs, 5 on hand and a buffer of 1: 4 offered at 49.99, as eBay shows them."""
+    link = ebay_link(shop, SKUS, quantity=4)
+    return open_shop(sessions, channel_context(), link, dict.fromkeys(SKUS, 5), currency="GBP",
+                     safety_buffer=1)  # fmt: skip
+
+
+def offer_ids(harness: EbayHarness) -> dict[str, str]:
+    return {offer["sku"]: key for key, offer in harness.get_state()["offers"].items()}
+
+
+def seller_hub_edit(harness: EbayHarness, sku: str, **offer: Any) -> None:
+    """The seller changes the SKU on eBay itself (what Seller Hub does through the API)."""
+    change: dict[str, Any] = {"offerId": offer_ids(harness)[sku]}
+    request: dict[str, Any] = {"sku": sku, "offers": [change]}
+    if "quantity" in offer:
+        change["availableQuantity"] = offer["quantity"]
+        request["shipToLocationAvailability"] = {"quantity": offer["quantity"]}
+    if "price" in offer:
+        change["price"] = {"value": offer["price"], "currency": "GBP"}
+    answer = harness.call("POST", "/bulk_update_price_quantity", json={"requests": [request]})
+    assert answer.status_code == 200, answer.text
+    harness.http.delete("/_sandbox/calls")
+
+
+def test_drift_made_on_ebay_is_repaired_and_counted(lamps: Shop, shop: EbayHarness) -> None:
+    seller_hub_edit(shop, "LAMP-0", quantity=9)
+    seller_hub_edit(shop, "LAMP-1", price="12.34")
+    lamps.count({"LAMP-2": 1})  # 1 on hand less the buffer: 0 is offered, eBay still shows 4
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert quantities(shop) == {"LAMP-0": 4, "LAMP-1": 4, "LAMP-2": 0}
+    assert offered(shop)["LAMP-1"]["pricingSummary"]["price"]["value"] == "49.99"
+    assert (job.counts["drift_quantity"], job.counts["drift_price"]) == (2, 1)
+    assert (job.counts["pushed"], job.counts["rejected"], job.counts["missing"]) == (3, 0, 0)
+    assert (job.progress_done, job.progress_total) == (3, 3)
+    rows = lamps.publications()
+    assert {row.sync_state for row in rows.values()} == {SyncState.IN_SYNC}
+    assert rows["LAMP-2"].is_dirty is False
+    assert rows["LAMP-2"].last_pushed_qty == 0
+
+
+def test_reconcile_reasserts_every_quantity_in_bulk_even_without_drift(
+    lamps: Shop, shop: EbayHarness
+) -> None:
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert (job.counts["drift_quantity"], job.counts["drift_price"]) == (0, 0)
+    assert job.counts["pushed"] == 3
+    made = calls(shop)
+    # Items read in one bulk call, each offer once for its price, quantities in one call,
+    # and no price call: none differed.
+    assert made["bulkGetInventoryItem"] == 1
+    assert made.get("getOffer", 0) + made.get("getOffers", 0) == 3
+    assert made["bulkUpdatePriceQuantity"] == 1
+    assert job.counts["calls"] == sum(made.values())
+
+
+def test_a_sku_ebay_does_not_know_is_counted_missing_and_refused(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    link = ebay_link(shop, ["LAMP-0"], quantity=5)
+    lamps = open_shop(sessions, channel_context(), link, {"LAMP-0": 5, "GHOST": 2},
+                      currency="GBP")  # fmt: skip
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED
+    assert (job.counts["missing"], job.counts["rejected"], job.counts["pushed"]) == (1, 1, 1)
+    assert lamps.publications()["GHOST"].sync_state is SyncState.ERROR
