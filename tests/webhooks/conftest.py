@@ -79,7 +79,8 @@ class Stockbridge:
     channel_id: int
 
     def shopify(self, topic: str, payload: dict[str, Any], **options: Any) -> httpx.Response:
-        """POST a delivery signed as the sandbox signs it (``secret``/``body`` to forge)."""
+        """POST a delivery signed as the sandbox signs it (``secret``/``body`` to forge,
+        ``headers`` to add, e.g. what a proxy would)."""
         body = options.pop("body", None) or webhook_body(payload)
         signed_body = options.pop("signed_body", body)
         headers = {
@@ -88,6 +89,7 @@ class Stockbridge:
             "X-Shopify-Webhook-Id": options.pop("delivery_id", f"{topic}-{payload.get('id')}"),
             "X-Shopify-Hmac-Sha256": shopify_hmac(options.pop("secret", SECRET), signed_body),
             "X-Shopify-Shop-Domain": "sandbox.myshopify.com",
+            **options.pop("headers", {}),
         }
         channel = options.pop("channel_id", self.channel_id)
         return httpx.post(
@@ -168,11 +170,12 @@ def shopify_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def limits() -> dict[str, int]:
+def limits() -> dict[str, Any]:
+    """Settings of the test's app beyond the defaults below (a test parametrises it)."""
     return {"webhook_max_body_bytes": 4096, "webhook_rate_limit_per_minute": 1000}
 
 
-def webhook_settings(limits: dict[str, int], **values: Any) -> Settings:
+def webhook_settings(limits: dict[str, Any], **values: Any) -> Settings:
     """Settings of one test's app: no Redis, a fresh encryption key, the Shopify app secret."""
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -199,7 +202,7 @@ def serving(
 
 @pytest.fixture
 def stockbridge(
-    sessions: sessionmaker[Session], tmp_path: Path, shopify_url: str, limits: dict[str, int]
+    sessions: sessionmaker[Session], tmp_path: Path, shopify_url: str, limits: dict[str, Any]
 ) -> Iterator[Stockbridge]:
     settings = webhook_settings(limits)
     with serving(sessions, settings, tmp_path / "queue.db") as (url, admin):
@@ -379,7 +382,7 @@ def ebay_store(
     tmp_path: Path,
     ebay: EbayHarness,
     clock: FakeClock,
-    limits: dict[str, int],
+    limits: dict[str, Any],
 ) -> Iterator[EbayStore]:
     """10 units of the SKU listed on eBay and held in the store; the channel registered
     for notifications at our endpoint (eBay challenges it over HTTP first)."""
