@@ -1,7 +1,8 @@
 """Shopify orders arriving by webhook, end to end: a buyer orders on the Shopify sandbox,
 the sandbox delivers signed webhooks over HTTP to our endpoint, the ``webhook`` job
 re-fetches the order and imports it. One order, one reservation, whatever the
-deliveries' number, order or timing."""
+deliveries' number, order or timing, or when they are lost and only the poll brings
+the orders."""
 
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ from stockbridge.db.models import (
     EcomListingChannel,
     EcomWebhookLog,
     JobKind,
+    JobStatus,
     OrderStatus,
     SyncJob,
     WebhookStatus,
 )
-from stockbridge.sync.jobs import get_job
+from stockbridge.sync.jobs import enqueue_job, get_job
 from tests.sandbox.shopify.shop_client import ShopifyClient
 from tests.sandbox.shopify.webhook_receiver import serve_receiver
+from tests.sync.shops import NoWaker
 from tests.webhooks.conftest import SECRET, SKU, ShopifyStore, Stock
 
 FORWARDED = ("content-type", "x-shopify-topic", "x-shopify-hmac-sha256",
@@ -284,3 +287,63 @@ def test_a_delivery_replayed_after_the_buyer_is_redacted_brings_no_personal_data
         assert log.status is WebhookStatus.PROCESSED
         assert email not in str(log.payload)
     assert shopify_store.stock() == reserved(1)
+
+
+def poll(store: ShopifyStore) -> dict[str, int]:
+    """Run one ``orders`` poll of the channel, as the scheduler queues it; its counts."""
+    with store.app.sessions.begin() as session:
+        job_id = enqueue_job(
+            session, NoWaker(), kind=JobKind.ORDERS, channel_id=store.app.channel_id
+        ).id
+    store.app.run_job(job_id)
+    with store.app.sessions() as session:
+        job = get_job(session, job_id)
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    return {name: count for name, count in job.counts.items() if count}
+
+
+@pytest.mark.parametrize("store_units", [100])
+def test_with_every_delivery_lost_the_poll_imports_each_order_once(
+    shopify_store: ShopifyStore,
+) -> None:
+    shop = shopify_store.shop.http
+    assert shop.post("/_sandbox/deliveries/faults", json={"drop_rate": 1.0}).is_success
+    placed = [shopify_store.buy(1) for _ in range(25)]  # pages of 10
+    shopify_store.drain()
+
+    first = poll(shopify_store)
+    # Between two polls: one order is cancelled, two more are placed.
+    cancel_on_shop(shopify_store, placed[3])
+    placed += [shopify_store.buy(2) for _ in range(2)]
+    shopify_store.drain()
+    second = poll(shopify_store)
+    third = poll(shopify_store)
+
+    assert first == {"created": 25}
+    assert (second["created"], second["updated"]) == (2, 1)
+    assert "created" not in third
+    assert "updated" not in third
+    delivered = shop.get("/_sandbox/deliveries").json()
+    assert delivered
+    assert {d["status"] for d in delivered} == {"dropped"}
+    assert shopify_store.app.logs() == []
+    stock = shopify_store.stock()
+    assert (stock.orders, stock.items, stock.reserve_entries) == (27, 27, 27)
+    assert stock.reserved == 24 + 2 * 2  # the cancelled order's unit released
+    cancelled = shopify_store.order(placed[3]["admin_graphql_api_id"])
+    assert cancelled.status is OrderStatus.CANCELLED
+
+
+@pytest.mark.parametrize("subscribed", [False])
+def test_with_no_subscription_the_poll_imports_each_order_once(
+    shopify_store: ShopifyStore,
+) -> None:
+    placed = [shopify_store.buy(1) for _ in range(3)]
+
+    first = poll(shopify_store)
+    cancel_on_shop(shopify_store, placed[0])
+    second = poll(shopify_store)
+
+    assert first == {"created": 3}
+    assert second == {"updated": 1, "unchanged": 2}  # one page: every order is read again
+    assert shopify_store.stock().reserved == 2
