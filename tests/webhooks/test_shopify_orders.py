@@ -9,30 +9,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from stockbridge.channels.base import ChannelAdapter, NormalizedOrder
-from stockbridge.channels.registry import ChannelConnection, ProviderRegistry, registry
-from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import (
     EcomListingChannel,
     EcomWebhookLog,
     JobKind,
-    JobStatus,
     OrderStatus,
     SyncJob,
     WebhookStatus,
 )
-from stockbridge.sync.jobs import enqueue_job, get_job
+from stockbridge.sync.jobs import get_job
 from tests.sandbox.shopify.shop_client import ShopifyClient
 from tests.sandbox.shopify.webhook_receiver import serve_receiver
-from tests.sync.shops import NoWaker
-from tests.webhooks.conftest import SECRET, SKU, ShopifyStore, Stock
+from tests.webhooks.conftest import SECRET, SKU, ShopifyStore, Stock, paused_context
 
 FORWARDED = ("content-type", "x-shopify-topic", "x-shopify-hmac-sha256",
              "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id",
@@ -138,46 +132,6 @@ def test_deliveries_processed_newest_first_end_with_the_newest_state(
     assert set(statuses(again)) == {WebhookStatus.PROCESSED}
 
 
-@dataclass
-class PausedFetch:
-    """A provider whose adapters fetch an order, then wait for ``release`` to answer it:
-    the job holds the order as it was while the shop changes it."""
-
-    real: Any
-    fetched: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    answered: list[NormalizedOrder] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def connect(self, connection: ChannelConnection) -> ChannelAdapter:
-        return _Paused(self.real.connect(connection), self)  # type: ignore[return-value]
-
-
-class _Paused:
-    def __init__(self, real: ChannelAdapter, hooks: PausedFetch) -> None:
-        self._real, self._hooks = real, hooks
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def get_order(self, external_id: str) -> NormalizedOrder:
-        order = self._real.get_order(external_id)
-        self._hooks.answered.append(order)
-        self._hooks.fetched.set()
-        assert self._hooks.release.wait(30), "never released"
-        return order
-
-
-def paused_context(store: ShopifyStore) -> tuple[ChannelContext, PausedFetch]:
-    hooks = PausedFetch(registry.get("shopify"))
-    providers = ProviderRegistry()
-    providers.register(hooks)
-    base = store.app.ctx()
-    return ChannelContext(settings=base.settings, vault=base.vault, registry=providers), hooks
-
-
 def statuses(logs: Sequence[EcomWebhookLog]) -> list[WebhookStatus]:
     return [log.status for log in logs]
 
@@ -189,7 +143,7 @@ def test_a_delivery_that_fetched_the_order_before_a_cancel_does_not_undo_it(
     shopify_store.drain()
     [create] = shopify_store.app.wait_for_logs(1, topic="orders/create")
     first_jobs = shopify_store.app.webhook_jobs()
-    ctx, hooks = paused_context(shopify_store)
+    ctx, hooks = paused_context(shopify_store.app, "shopify")
     create_job = shopify_store.app.job_of(create.id)
     late = threading.Thread(target=shopify_store.app.run_job, args=(create_job, ctx))
     late.start()
@@ -289,19 +243,6 @@ def test_a_delivery_replayed_after_the_buyer_is_redacted_brings_no_personal_data
     assert shopify_store.stock() == reserved(1)
 
 
-def poll(store: ShopifyStore) -> dict[str, int]:
-    """Run one ``orders`` poll of the channel, as the scheduler queues it; its counts."""
-    with store.app.sessions.begin() as session:
-        job_id = enqueue_job(
-            session, NoWaker(), kind=JobKind.ORDERS, channel_id=store.app.channel_id
-        ).id
-    store.app.run_job(job_id)
-    with store.app.sessions() as session:
-        job = get_job(session, job_id)
-    assert job.status is JobStatus.SUCCEEDED, job.error
-    return {name: count for name, count in job.counts.items() if count}
-
-
 @pytest.mark.parametrize("store_units", [100])
 def test_with_every_delivery_lost_the_poll_imports_each_order_once(
     shopify_store: ShopifyStore,
@@ -311,13 +252,13 @@ def test_with_every_delivery_lost_the_poll_imports_each_order_once(
     placed = [shopify_store.buy(1) for _ in range(25)]  # pages of 10
     shopify_store.drain()
 
-    first = poll(shopify_store)
+    first = shopify_store.app.poll_orders()
     # Between two polls: one order is cancelled, two more are placed.
     cancel_on_shop(shopify_store, placed[3])
     placed += [shopify_store.buy(2) for _ in range(2)]
     shopify_store.drain()
-    second = poll(shopify_store)
-    third = poll(shopify_store)
+    second = shopify_store.app.poll_orders()
+    third = shopify_store.app.poll_orders()
 
     assert first == {"created": 25}
     assert (second["created"], second["updated"]) == (2, 1)
@@ -340,9 +281,9 @@ def test_with_no_subscription_the_poll_imports_each_order_once(
 ) -> None:
     placed = [shopify_store.buy(1) for _ in range(3)]
 
-    first = poll(shopify_store)
+    first = shopify_store.app.poll_orders()
     cancel_on_shop(shopify_store, placed[0])
-    second = poll(shopify_store)
+    second = shopify_store.app.poll_orders()
 
     assert first == {"created": 3}
     assert second == {"updated": 1, "unchanged": 2}  # one page: every order is read again
