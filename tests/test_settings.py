@@ -57,6 +57,16 @@ def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert (settings.log_level, settings.port) == ("DEBUG", 9000)
 
 
+def test_trusted_proxies_are_addresses_and_networks_separated_by_commas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert get_settings().trusted_proxy_list == []
+    get_settings.cache_clear()
+    monkeypatch.setenv("STOCKBRIDGE_TRUSTED_PROXIES", " 10.0.0.0/8, 127.0.0.1 ,::1,")
+
+    assert get_settings().trusted_proxy_list == ["10.0.0.0/8", "127.0.0.1", "::1"]
+
+
 def test_the_log_level_may_be_written_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOCKBRIDGE_LOG_LEVEL", " warning ")
     assert get_settings().log_level == "WARNING"
@@ -114,6 +124,7 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(
         ("REDIS_URL", "http://cache", "must start with redis://, rediss:// or unix://"),
         ("LOG_LEVEL", "LOUD", "Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
         ("PUBLIC_URL", "shop.example", "must start with http:// or https://"),
+        ("TRUSTED_PROXIES", "10.0.0.1, proxy.lan", "'proxy.lan' is not an IP address or CIDR"),
     ],
 )
 def test_an_invalid_value_is_one_line_naming_the_variable(

@@ -210,6 +210,9 @@ def test_serve_listens_where_the_settings_say_unless_told_otherwise(
     assert (first["host"], first["port"]) == ("0.0.0.0", 9123)
     assert (second["host"], second["port"]) == ("127.0.0.2", 9000)
     assert first["app"]["settings"].port == 9123
+    # uvicorn's own proxy headers (trusting any local peer) are off: the app's
+    # STOCKBRIDGE_TRUSTED_PROXIES alone decides who the client is.
+    assert [run["proxy_headers"] for run in served.runs] == [False, False]
 
 
 def test_serve_refuses_a_database_without_the_current_schema(

@@ -169,6 +169,31 @@ def test_an_older_payload_after_a_newer_one_is_stale_and_changes_nothing(
     assert len(events(session, saved.id)) == history
 
 
+def test_a_payload_of_the_same_second_is_applied_unless_it_would_undo_a_cancel(
+    session: Session,
+) -> None:
+    # Shopify's updated_at has whole seconds: the create and a cancel a moment later
+    # can carry the same one, and their fetches can be imported in either order.
+    branch = make_branch(session)
+    version = make_version(
+        session, product=make_product(session, sku="SKU-A"), branch=branch, on_hand=5
+    )
+    channel = make_channel(session, branch)
+    import_order(session, channel.id, order("1001", updated=at(10)))
+
+    cancel = import_order(
+        session,
+        channel.id,
+        order("1001", updated=at(10), cancelled=True, payment_status=PaymentStatus.REFUNDED),
+    )
+    before_cancel = import_order(session, channel.id, order("1001", updated=at(10)))
+
+    assert (cancel.outcome, before_cancel.outcome) == (ImportOutcome.UPDATED, ImportOutcome.STALE)
+    saved = stored_order(session, cancel.order_id)
+    assert (saved.status, saved.payment_status) == (OrderStatus.CANCELLED, PaymentStatus.REFUNDED)
+    assert reserved(session, version) == 0
+
+
 def test_a_cancellation_releases_the_stock_once_however_often_it_arrives(
     session: Session,
 ) -> None:

@@ -9,7 +9,8 @@ a poll or a webhook would, and after each one:
   quantities, and each version's reserved quantity equals what the order items
   allocated to it hold (``stock_problems``),
 - there is one order row per external id imported, a cancelled order holds nothing,
-- an import is ``stale`` exactly when its ``updated_at`` is older than the newest seen.
+- an import is ``stale`` exactly when its ``updated_at`` is older than the newest seen,
+  or the same and not cancelled while the order is stored cancelled.
 
 Every example starts from empty tables (the ``sessions`` fixture empties them once per
 test, hypothesis runs many examples in it), and builds its small shop again.
@@ -91,15 +92,20 @@ def test_any_sequence_of_payloads_keeps_stock_consistent(
 ) -> None:
     channel_id = fresh_shop(sessions)
     newest: dict[str, int] = {}
+    cancelled: set[str] = set()  # stored cancelled: marketplaces never reopen an order
     for step in steps:
         lines = [line(f"L{n}", sku=sku, quantity=qty) for n, (sku, qty) in enumerate(step.lines)]
         payload = order(step.order, *lines, updated=at(step.minute), cancelled=step.cancelled)
         with sessions.begin() as session:
             result = import_order(session, channel_id, payload)
 
-        is_stale = step.order in newest and step.minute < newest[step.order]
+        seen = newest.get(step.order)
+        reopens = step.order in cancelled and not step.cancelled
+        is_stale = seen is not None and (step.minute < seen or (step.minute == seen and reopens))
         assert (result.outcome == ImportOutcome.STALE) == is_stale
         assert (result.outcome == ImportOutcome.CREATED) == (step.order not in newest)
         newest[step.order] = max(step.minute, newest.get(step.order, step.minute))
+        if step.cancelled and not is_stale:
+            cancelled.add(step.order)
         with sessions() as session:
             check_orders(session, set(newest))

@@ -168,6 +168,24 @@ def test_duplicate_fault_sends_a_delivered_body_twice(receiver: tuple[Receiver, 
     assert len(deliverer.deliveries()[0].attempts) == 1
 
 
+def test_drop_fault_never_sends_a_delivery_and_says_so(receiver: tuple[Receiver, str]) -> None:
+    script, url = receiver
+    deliverer = Deliverer(FAST)
+    deliverer.set_faults(DeliveryFaults(drop_rate=1.0))
+    deliverer.submit(_delivery(url, 1))
+    assert deliverer.drain()
+    deliverer.set_faults(DeliveryFaults())
+
+    deliverer.submit(_delivery(url, 2))
+
+    assert deliverer.drain()
+    assert script.bodies() == [b'{"n": 2}']
+    assert [(d.status, d.attempts != []) for d in deliverer.deliveries()] == [
+        ("dropped", False),
+        ("delivered", True),
+    ]
+
+
 def test_reorder_fault_sends_due_deliveries_newest_first(receiver: tuple[Receiver, str]) -> None:
     script, url = receiver
     deliverer = Deliverer(FAST)

@@ -11,9 +11,10 @@ deliveries. The test runs the queued ``webhook`` jobs itself, one by one or all.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.access.keys import create_key
 from stockbridge.api.app import create_app
-from stockbridge.channels.base import ChannelAdapter
-from stockbridge.channels.registry import registry
+from stockbridge.channels.base import ChannelAdapter, NormalizedOrder
+from stockbridge.channels.registry import ChannelConnection, ProviderRegistry, registry
 from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
 from stockbridge.db.models import (
     Branch,
@@ -36,6 +37,7 @@ from stockbridge.db.models import (
     EcomOrderItem,
     EcomWebhookLog,
     JobKind,
+    JobStatus,
     LedgerReason,
     ListingStatus,
     ProductCodeVersion,
@@ -52,6 +54,7 @@ from stockbridge.sandbox.shopify.webhook_delivery import shopify_hmac, webhook_b
 from stockbridge.settings import Settings
 from stockbridge.sync import runner
 from stockbridge.sync.handlers import default_handlers
+from stockbridge.sync.jobs import enqueue_job, get_job
 from stockbridge.sync.queue import JobQueue
 from stockbridge.sync.retry import RetryPolicy
 from stockbridge.vault import Vault
@@ -79,7 +82,8 @@ class Stockbridge:
     channel_id: int
 
     def shopify(self, topic: str, payload: dict[str, Any], **options: Any) -> httpx.Response:
-        """POST a delivery signed as the sandbox signs it (``secret``/``body`` to forge)."""
+        """POST a delivery signed as the sandbox signs it (``secret``/``body`` to forge,
+        ``headers`` to add, e.g. what a proxy would)."""
         body = options.pop("body", None) or webhook_body(payload)
         signed_body = options.pop("signed_body", body)
         headers = {
@@ -88,6 +92,7 @@ class Stockbridge:
             "X-Shopify-Webhook-Id": options.pop("delivery_id", f"{topic}-{payload.get('id')}"),
             "X-Shopify-Hmac-Sha256": shopify_hmac(options.pop("secret", SECRET), signed_body),
             "X-Shopify-Shop-Domain": "sandbox.myshopify.com",
+            **options.pop("headers", {}),
         }
         channel = options.pop("channel_id", self.channel_id)
         return httpx.post(
@@ -130,6 +135,19 @@ class Stockbridge:
             heartbeat_seconds=60,
         )  # fmt: skip
 
+    def poll_orders(self, ctx: ChannelContext | None = None) -> dict[str, int]:
+        """Run one ``orders`` poll of the channel, as the scheduler queues it; its counts
+        that are not 0."""
+        with self.sessions.begin() as session:
+            job_id = enqueue_job(
+                session, NoWaker(), kind=JobKind.ORDERS, channel_id=self.channel_id
+            ).id
+        self.run_job(job_id, ctx)
+        with self.sessions() as session:
+            job = get_job(session, job_id)
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        return {name: count for name, count in job.counts.items() if count}
+
     def ctx(self) -> ChannelContext:
         """The channel context the app and its jobs open the channel's secrets with."""
         return ChannelContext(
@@ -168,11 +186,12 @@ def shopify_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def limits() -> dict[str, int]:
+def limits() -> dict[str, Any]:
+    """Settings of the test's app beyond the defaults below (a test parametrises it)."""
     return {"webhook_max_body_bytes": 4096, "webhook_rate_limit_per_minute": 1000}
 
 
-def webhook_settings(limits: dict[str, int], **values: Any) -> Settings:
+def webhook_settings(limits: dict[str, Any], **values: Any) -> Settings:
     """Settings of one test's app: no Redis, a fresh encryption key, the Shopify app secret."""
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
@@ -199,7 +218,7 @@ def serving(
 
 @pytest.fixture
 def stockbridge(
-    sessions: sessionmaker[Session], tmp_path: Path, shopify_url: str, limits: dict[str, int]
+    sessions: sessionmaker[Session], tmp_path: Path, shopify_url: str, limits: dict[str, Any]
 ) -> Iterator[Stockbridge]:
     settings = webhook_settings(limits)
     with serving(sessions, settings, tmp_path / "queue.db") as (url, admin):
@@ -214,6 +233,50 @@ def stockbridge(
 def key_headers(sessions: sessionmaker[Session], role: Role) -> dict[str, str]:
     with sessions.begin() as session:
         return {"Authorization": f"Bearer {create_key(session, name=role.value, role=role).secret}"}
+
+
+# --- a job that holds an order it fetched while the marketplace changes it ---------
+
+
+@dataclass
+class PausedFetch:
+    """A provider whose adapters fetch an order, then wait for ``release`` to answer it:
+    the job holds the order as it was while the shop changes it."""
+
+    real: Any
+    fetched: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    answered: list[NormalizedOrder] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def connect(self, connection: ChannelConnection) -> ChannelAdapter:
+        return _Paused(self.real.connect(connection), self)  # type: ignore[return-value]
+
+
+class _Paused:
+    def __init__(self, real: ChannelAdapter, hooks: PausedFetch) -> None:
+        self._real, self._hooks = real, hooks
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def get_order(self, external_id: str) -> NormalizedOrder:
+        order = self._real.get_order(external_id)
+        self._hooks.answered.append(order)
+        self._hooks.fetched.set()
+        assert self._hooks.release.wait(30), "never released"
+        return order
+
+
+def paused_context(app: Stockbridge, provider: str) -> tuple[ChannelContext, PausedFetch]:
+    """A channel context whose ``provider`` adapters pause in ``get_order`` (a job's ``ctx``)."""
+    hooks = PausedFetch(registry.get(provider))
+    providers = ProviderRegistry()
+    providers.register(hooks)
+    base = app.ctx()
+    return ChannelContext(settings=base.settings, vault=base.vault, registry=providers), hooks
 
 
 # --- a store selling one SKU on a live Shopify sandbox ------------------------------
@@ -379,7 +442,7 @@ def ebay_store(
     tmp_path: Path,
     ebay: EbayHarness,
     clock: FakeClock,
-    limits: dict[str, int],
+    limits: dict[str, Any],
 ) -> Iterator[EbayStore]:
     """10 units of the SKU listed on eBay and held in the store; the channel registered
     for notifications at our endpoint (eBay challenges it over HTTP first)."""

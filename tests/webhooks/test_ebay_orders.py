@@ -1,6 +1,7 @@
 """eBay orders arriving by notification, end to end: the endpoint challenge over HTTP,
 ORDER_CONFIRMATION signed and delivered by the eBay sandbox to our endpoint, the job
-importing the order; forged and repeated deliveries; a webhook racing the poll."""
+importing the order; forged and repeated deliveries; a webhook racing the poll; an older
+state arriving after a newer one."""
 
 from __future__ import annotations
 
@@ -26,11 +27,12 @@ from stockbridge.db.models import (
 )
 from stockbridge.sandbox.delivery import Deliverer
 from stockbridge.sandbox.ebay.publisher import NotificationPublisher, ebay_timestamp, encode
+from stockbridge.sandbox.ebay.sales import CancelOrder, cancel_order
 from stockbridge.sandbox.ebay.signing import signature_header
 from stockbridge.sync import jobs
 from tests.sync.ebay_shop import Stored, stored
 from tests.sync.shops import NoWaker
-from tests.webhooks.conftest import VERIFICATION_TOKEN, EbayStore
+from tests.webhooks.conftest import VERIFICATION_TOKEN, EbayStore, paused_context
 
 
 def publisher(store: EbayStore) -> NotificationPublisher:
@@ -192,3 +194,37 @@ def test_webhooks_and_the_poll_racing_for_the_same_orders_import_each_once(
     after = stored(ebay_store.app.sessions, ebay_store.shop)
     assert after == Stored(len(placed), len(placed), len(placed), len(placed))
     assert reserve_entries(ebay_store) == len(placed)
+
+
+def test_a_notification_that_fetched_the_order_before_a_cancel_does_not_reopen_it(
+    ebay_store: EbayStore,
+) -> None:
+    [order_id] = ebay_store.shop.buy(1)
+    ebay_store.confirm(order_id)
+    ebay_store.app.wait_for_logs(1)
+    assert ebay_store.app.run_queued_webhook_jobs() == 1
+    ebay_store.confirm(order_id)  # eBay announces the order again
+    ebay_store.app.wait_for_logs(2)
+    late_job = ebay_store.app.webhook_jobs()[-1]
+    ctx, hooks = paused_context(ebay_store.app, "ebay")
+    late = threading.Thread(target=ebay_store.app.run_job, args=(late_job, ctx))
+    late.start()
+    try:
+        assert hooks.fetched.wait(10), "the notification's job did not fetch the order"
+        # While that job holds the open order, the buyer cancels and the poll imports it.
+        ebay_store.harness.clock.advance(60)
+        cancel_order(ebay_store.harness.sandbox, order_id, CancelOrder())
+        assert ebay_store.app.poll_orders() == {"updated": 1}
+    finally:
+        hooks.release.set()
+        late.join(30)
+
+    [held] = hooks.answered
+    assert not held.cancelled  # it read the order before the cancel
+    with ebay_store.app.sessions() as session:
+        assert jobs.get_job(session, late_job).counts == {"stale": 1}
+        order = session.scalars(select(EcomOrder)).one()
+        assert order.status is OrderStatus.CANCELLED
+    after = stored(ebay_store.app.sessions, ebay_store.shop)
+    assert (after.orders, after.qty_reserved) == (1, 0)
+    assert reserve_entries(ebay_store) == 1

@@ -109,3 +109,53 @@ def test_more_than_the_rate_from_one_address_is_429_with_retry_after(
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 2
     assert 1 <= int(answers[-1].headers["retry-after"]) <= 60
     assert len(logs(stockbridge)) == 5
+
+
+def source_ips(stockbridge: Stockbridge) -> list[str | None]:
+    return [log.source_ip for log in logs(stockbridge)]
+
+
+@pytest.mark.parametrize(
+    "limits", [{"webhook_rate_limit_per_minute": 2, "trusted_proxies": "127.0.0.0/8"}]
+)
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate(
+    stockbridge: Stockbridge,
+) -> None:
+    def via_proxy(n: int, forwarded_for: str) -> int:
+        forwarded = {"X-Forwarded-For": forwarded_for}
+        answer = stockbridge.shopify(
+            "products/update", {"id": n}, delivery_id=f"p-{n}", headers=forwarded
+        )
+        return answer.status_code
+
+    # The test's peer (127.0.0.1) is the proxy; the right-most address it does not
+    # trust is the client, whatever a client wrote further left.
+    first = [via_proxy(n, f"198.51.100.{n}, 203.0.113.7") for n in range(3)]
+    other = via_proxy(3, "203.0.113.8, 127.0.0.2")
+
+    assert (first, other) == ([200, 200, 429], 200)
+    assert source_ips(stockbridge) == ["203.0.113.7", "203.0.113.7", "203.0.113.8"]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"webhook_rate_limit_per_minute": 2},
+        {"webhook_rate_limit_per_minute": 2, "trusted_proxies": "10.0.0.0/8, 192.0.2.1"},
+    ],
+)
+def test_a_forwarded_for_header_from_a_peer_not_trusted_is_ignored(
+    stockbridge: Stockbridge,
+) -> None:
+    answers = [
+        stockbridge.shopify(
+            "products/update",
+            {"id": n},
+            delivery_id=f"s-{n}",
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert answers == [200, 200, 429]  # one budget: the spoofed addresses change nothing
+    assert source_ips(stockbridge) == ["127.0.0.1", "127.0.0.1"]

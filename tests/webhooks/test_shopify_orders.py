@@ -1,23 +1,20 @@
 """Shopify orders arriving by webhook, end to end: a buyer orders on the Shopify sandbox,
 the sandbox delivers signed webhooks over HTTP to our endpoint, the ``webhook`` job
 re-fetches the order and imports it. One order, one reservation, whatever the
-deliveries' number, order or timing."""
+deliveries' number, order or timing, or when they are lost and only the poll brings
+the orders."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from stockbridge.channels.base import ChannelAdapter, NormalizedOrder
-from stockbridge.channels.registry import ChannelConnection, ProviderRegistry, registry
-from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.models import (
     EcomListingChannel,
     EcomWebhookLog,
@@ -29,7 +26,7 @@ from stockbridge.db.models import (
 from stockbridge.sync.jobs import get_job
 from tests.sandbox.shopify.shop_client import ShopifyClient
 from tests.sandbox.shopify.webhook_receiver import serve_receiver
-from tests.webhooks.conftest import SECRET, SKU, ShopifyStore, Stock
+from tests.webhooks.conftest import SECRET, SKU, ShopifyStore, Stock, paused_context
 
 FORWARDED = ("content-type", "x-shopify-topic", "x-shopify-hmac-sha256",
              "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id",
@@ -135,46 +132,6 @@ def test_deliveries_processed_newest_first_end_with_the_newest_state(
     assert set(statuses(again)) == {WebhookStatus.PROCESSED}
 
 
-@dataclass
-class PausedFetch:
-    """A provider whose adapters fetch an order, then wait for ``release`` to answer it:
-    the job holds the order as it was while the shop changes it."""
-
-    real: Any
-    fetched: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    answered: list[NormalizedOrder] = field(default_factory=list)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def connect(self, connection: ChannelConnection) -> ChannelAdapter:
-        return _Paused(self.real.connect(connection), self)  # type: ignore[return-value]
-
-
-class _Paused:
-    def __init__(self, real: ChannelAdapter, hooks: PausedFetch) -> None:
-        self._real, self._hooks = real, hooks
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def get_order(self, external_id: str) -> NormalizedOrder:
-        order = self._real.get_order(external_id)
-        self._hooks.answered.append(order)
-        self._hooks.fetched.set()
-        assert self._hooks.release.wait(30), "never released"
-        return order
-
-
-def paused_context(store: ShopifyStore) -> tuple[ChannelContext, PausedFetch]:
-    hooks = PausedFetch(registry.get("shopify"))
-    providers = ProviderRegistry()
-    providers.register(hooks)
-    base = store.app.ctx()
-    return ChannelContext(settings=base.settings, vault=base.vault, registry=providers), hooks
-
-
 def statuses(logs: Sequence[EcomWebhookLog]) -> list[WebhookStatus]:
     return [log.status for log in logs]
 
@@ -186,7 +143,7 @@ def test_a_delivery_that_fetched_the_order_before_a_cancel_does_not_undo_it(
     shopify_store.drain()
     [create] = shopify_store.app.wait_for_logs(1, topic="orders/create")
     first_jobs = shopify_store.app.webhook_jobs()
-    ctx, hooks = paused_context(shopify_store)
+    ctx, hooks = paused_context(shopify_store.app, "shopify")
     create_job = shopify_store.app.job_of(create.id)
     late = threading.Thread(target=shopify_store.app.run_job, args=(create_job, ctx))
     late.start()
@@ -284,3 +241,50 @@ def test_a_delivery_replayed_after_the_buyer_is_redacted_brings_no_personal_data
         assert log.status is WebhookStatus.PROCESSED
         assert email not in str(log.payload)
     assert shopify_store.stock() == reserved(1)
+
+
+@pytest.mark.parametrize("store_units", [100])
+def test_with_every_delivery_lost_the_poll_imports_each_order_once(
+    shopify_store: ShopifyStore,
+) -> None:
+    shop = shopify_store.shop.http
+    assert shop.post("/_sandbox/deliveries/faults", json={"drop_rate": 1.0}).is_success
+    placed = [shopify_store.buy(1) for _ in range(25)]  # pages of 10
+    shopify_store.drain()
+
+    first = shopify_store.app.poll_orders()
+    # Between two polls: one order is cancelled, two more are placed.
+    cancel_on_shop(shopify_store, placed[3])
+    placed += [shopify_store.buy(2) for _ in range(2)]
+    shopify_store.drain()
+    second = shopify_store.app.poll_orders()
+    third = shopify_store.app.poll_orders()
+
+    assert first == {"created": 25}
+    assert (second["created"], second["updated"]) == (2, 1)
+    assert "created" not in third
+    assert "updated" not in third
+    delivered = shop.get("/_sandbox/deliveries").json()
+    assert delivered
+    assert {d["status"] for d in delivered} == {"dropped"}
+    assert shopify_store.app.logs() == []
+    stock = shopify_store.stock()
+    assert (stock.orders, stock.items, stock.reserve_entries) == (27, 27, 27)
+    assert stock.reserved == 24 + 2 * 2  # the cancelled order's unit released
+    cancelled = shopify_store.order(placed[3]["admin_graphql_api_id"])
+    assert cancelled.status is OrderStatus.CANCELLED
+
+
+@pytest.mark.parametrize("subscribed", [False])
+def test_with_no_subscription_the_poll_imports_each_order_once(
+    shopify_store: ShopifyStore,
+) -> None:
+    placed = [shopify_store.buy(1) for _ in range(3)]
+
+    first = shopify_store.app.poll_orders()
+    cancel_on_shop(shopify_store, placed[0])
+    second = shopify_store.app.poll_orders()
+
+    assert first == {"created": 3}
+    assert second == {"updated": 1, "unchanged": 2}  # one page: every order is read again
+    assert shopify_store.stock().reserved == 2

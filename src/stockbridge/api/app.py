@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from stockbridge import __version__
 from stockbridge.api.problems import add_problem_schema, install_problem_handlers
@@ -72,6 +73,10 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_problem_handlers(app)
+    if settings.trusted_proxy_list:
+        # The one place the client address behind a proxy is decided: uvicorn's own
+        # proxy headers are off in `serve` (and by default they trust any local peer).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     app.include_router(health.router)
     app.state.channel_context = channel_context
     app.state.job_queue = job_queue

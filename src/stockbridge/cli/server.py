@@ -74,6 +74,7 @@ def serve(host: Host = None, port: Port = None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        proxy_headers=False,  # STOCKBRIDGE_TRUSTED_PROXIES decides, in the app
     )
 
 
@@ -145,6 +146,7 @@ def demo(
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
+            proxy_headers=False,
         )
 
 

@@ -14,8 +14,9 @@ poll or a webhook) inside the caller's transaction and answers what became of it
   recorded as an event. A cancellation releases what the order holds, once. Lines the
   marketplace added are added and reserved; a line it changed or removed flags the
   order for a person (the reservation is not guessed at).
-- ``stale``: the payload is older (marketplace ``updated_at``) than the one stored, and
-  changes nothing.
+- ``stale``: the payload is older (marketplace ``updated_at``) than the one stored, or of
+  the same instant and not cancelled while the order is stored cancelled (:func:`_is_stale`),
+  and changes nothing.
 
 :func:`import_page` imports a whole page in one transaction, with a fixed number of
 statements for its new orders (one look-up of the stored orders, of the lines' products
@@ -224,11 +225,26 @@ def _flag(stored: EcomOrder, problems: Sequence[str], *, actor: str) -> bool:
     return True
 
 
+def _is_stale(stored: EcomOrder, order: NormalizedOrder) -> bool:
+    """Whether the payload is older than the stored state.
+
+    A payload of the same instant is the same state as a rule, so it is applied (a later
+    change in the same second must not be lost). But marketplaces stamp ``updated_at`` in
+    whole seconds (Shopify) and never reopen a cancelled order, so one of the same instant
+    that is not cancelled, for an order stored cancelled, was read before the cancellation.
+    """
+    seen = stored.marketplace_updated_at
+    if seen is None:
+        return False
+    if order.updated_at == seen:
+        return stored.status == OrderStatus.CANCELLED and not order.cancelled
+    return order.updated_at < seen
+
+
 def _update(
     session: Session, stored: EcomOrder, order: NormalizedOrder, *, actor: str
 ) -> ImportResult:
-    seen = stored.marketplace_updated_at
-    if seen is not None and order.updated_at < seen:
+    if _is_stale(stored, order):
         return ImportResult(ImportOutcome.STALE, stored.id, stored.status)
     was = stored.status
     changed = _apply_fields(stored, marketplace_fields(order), actor=actor)

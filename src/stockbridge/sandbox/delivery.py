@@ -9,8 +9,10 @@ or a refused connection schedules the next retry after the next delay of
 demo can compress Shopify's four hours into a fraction of a second. After the last retry
 fails, the delivery is ``failed`` and ``on_give_up`` hears of it.
 
-Faults a test can ask for (``/_sandbox/deliveries/faults``): duplicates (a delivered body
-is POSTed once more, same headers) and reordering (due deliveries go out newest first).
+Faults a test can ask for (``/_sandbox/deliveries/faults``): drops (a delivery is never
+POSTed, as when it is lost on the way: the receiver must find the change by polling),
+duplicates (a delivered body is POSTed once more, same headers) and reordering (due
+deliveries go out newest first).
 Delays are measured with the monotonic clock, not the sandbox's settable clock, because
 they are waits in real time.
 """
@@ -32,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from stockbridge.sandbox.control import CONTROL_PREFIX
 
-DeliveryStatus = Literal["pending", "delivered", "failed"]
+DeliveryStatus = Literal["pending", "delivered", "failed", "dropped"]
 #: How long ``POST /_sandbox/deliveries/drain`` waits at most.
 DRAIN_LIMIT_SECONDS = 30.0
 
@@ -109,6 +111,7 @@ class DeliveryFaults(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    drop_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     duplicate_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     reorder: bool = False
     seed: int = 0
@@ -204,6 +207,14 @@ class Deliverer:
                     self._send(client, delivery)
 
     def _send(self, client: httpx.Client, delivery: Delivery) -> None:
+        with self._wake:
+            # Drawn only when asked for, so a seed's duplicate draws stay as they were.
+            dropped = bool(self.faults.drop_rate) and self._rng.random() < self.faults.drop_rate
+            if dropped:
+                delivery.status = "dropped"
+                self._sending -= 1
+                self._wake.notify_all()
+                return
         attempt = _post(client, delivery)
         with self._wake:
             delivery.attempts.append(attempt)

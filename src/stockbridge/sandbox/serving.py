@@ -33,6 +33,8 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
         app,
         log_level="warning",
         lifespan="off",
+        # The peer is the client: an app that trusts proxies says so itself.
+        proxy_headers=False,
         # A hung-connection fault must not hold the test run at teardown.
         timeout_graceful_shutdown=1,
     )

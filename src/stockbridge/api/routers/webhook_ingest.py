@@ -32,6 +32,7 @@ class WebhookAck(BaseModel):
 
 
 def client_ip(request: Request) -> str:
+    """The peer's address, or the client's behind a trusted proxy (``create_app``)."""
     return request.client.host if request.client else "unknown"
 
 
