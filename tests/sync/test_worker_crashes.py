@@ -204,9 +204,9 @@ def test_a_backfill_whose_worker_is_killed_imports_each_order_once(
     redis_queue: JobQueue,
     spawn_worker: StartWorker,
 ) -> None:
-    sold = open_order_shop(sessions, ebay, clock, units=200, marketplace={"order_page_size": 20})
+    sold = open_order_shop(sessions, ebay, clock, units=100, marketplace={"order_page_size": 10})
     since = datetime.fromtimestamp(clock.now, UTC) - timedelta(minutes=1)
-    placed = sold.buy(150)
+    placed = sold.buy(80)  # eight pages
     add_fault(ebay, path_pattern="^/sell/fulfillment/v1/order$", latency_ms=400)
     settings = worker_settings(redis_queue, sold.settings.encryption_key)
     first = spawn_worker(settings)
@@ -232,5 +232,5 @@ def test_a_backfill_whose_worker_is_killed_imports_each_order_once(
     assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2), job.error
     assert 0 < killed_at < len(placed)
     after = stored(sessions, sold)
-    assert (after.orders, after.distinct_orders) == (150, 150)
-    assert after.reserved_lines == after.qty_reserved == 150
+    assert (after.orders, after.distinct_orders) == (80, 80)
+    assert after.reserved_lines == after.qty_reserved == 80

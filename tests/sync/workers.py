@@ -119,7 +119,8 @@ StartWorker = Callable[..., Worker]
 @pytest.fixture
 def spawn_worker(tmp_path: Path) -> Iterator[StartWorker]:
     """Start workers (``spawn_worker(settings, threads=2)``); any still running at
-    teardown is stopped."""
+    teardown is killed: the test has checked what it wanted, and a graceful stop would
+    only add seconds."""
     started: list[Worker] = []
 
     def spawn(settings: Settings, *, threads: int = 2) -> Worker:
@@ -129,4 +130,5 @@ def spawn_worker(tmp_path: Path) -> Iterator[StartWorker]:
 
     yield spawn
     for worker in started:
-        worker.stop()
+        if worker.process.poll() is None:
+            worker.kill()

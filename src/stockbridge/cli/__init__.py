@@ -9,43 +9,71 @@ Sub-commands live one module per topic beside this one; here they are put togeth
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
 import typer
+import typer.core
+import typer.main
 from sqlalchemy.exc import DBAPIError
 
-from stockbridge.cli.channels import channels_app
-from stockbridge.cli.db import db_app
-from stockbridge.cli.imports import import_app
-from stockbridge.cli.keys import keys_app
-from stockbridge.cli.orders import orders_app
-from stockbridge.cli.sandbox import sandbox_app
-from stockbridge.cli.server import demo, serve, worker
-from stockbridge.cli.stock import stock_app
-from stockbridge.cli.sync import sync_app
 from stockbridge.errors import ConfigurationError, StockbridgeError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
+#: Each command: (module, attribute), a Typer app or a command function. A module is
+#: imported only when its command runs or the help lists it, so ``stockbridge worker``
+#: starts without the web server, the sandboxes and their OpenAPI validators.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("stockbridge.cli.db", "db_app"),
+    "keys": ("stockbridge.cli.keys", "keys_app"),
+    "import": ("stockbridge.cli.imports", "import_app"),
+    "stock": ("stockbridge.cli.stock", "stock_app"),
+    "sandbox": ("stockbridge.cli.sandbox", "sandbox_app"),
+    "channels": ("stockbridge.cli.channels", "channels_app"),
+    "sync": ("stockbridge.cli.sync", "sync_app"),
+    "orders": ("stockbridge.cli.orders", "orders_app"),
+    "serve": ("stockbridge.cli.server", "serve"),
+    "worker": ("stockbridge.cli.worker", "worker"),
+    "demo": ("stockbridge.cli.server", "demo"),
+}
+
+
+class _Commands(typer.core.TyperGroup):
+    """The commands of :data:`COMMANDS`, each built when it is first asked for."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, name: str) -> typer.core.TyperCommand | None:  # type: ignore[override]
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            command: typer.core.TyperCommand | typer.core.TyperGroup = typer.main.get_group(target)
+        else:
+            single = typer.Typer(add_completion=False)
+            single.command(name=name)(target)
+            command = typer.main.get_command(single)  # type: ignore[assignment]
+        command.name = name
+        return command  # type: ignore[return-value]
+
+
 app = typer.Typer(
     name="stockbridge",
     help="Connects a shop's multi-branch stock to online marketplaces.",
+    cls=_Commands,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(keys_app, name="keys")
-app.add_typer(import_app, name="import")
-app.add_typer(stock_app, name="stock")
-app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(channels_app, name="channels")
-app.add_typer(sync_app, name="sync")
-app.add_typer(orders_app, name="orders")
-app.command()(serve)
-app.command()(worker)
-app.command()(demo)
+
+
+@app.callback()
+def _stockbridge() -> None:
+    """Connects a shop's multi-branch stock to online marketplaces."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

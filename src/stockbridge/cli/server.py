@@ -1,7 +1,7 @@
-"""``stockbridge serve``, ``stockbridge worker`` and ``stockbridge demo``: the processes.
+"""``stockbridge serve`` and ``stockbridge demo``: the web server processes.
 
-``serve`` is the web server (and, without Redis, the job consumer); ``worker`` consumes
-the Redis job queue; ``demo`` serves a sample shop.
+``serve`` is the web server (and, without Redis, the job consumer; ``stockbridge worker``
+in ``cli/worker.py`` consumes the Redis job queue); ``demo`` serves a sample shop.
 
 The demo always uses its own SQLite file (``var/demo.db``), whatever
 ``STOCKBRIDGE_DATABASE_URL`` says, so trying it out never touches a shop's database.
@@ -9,7 +9,6 @@ The demo always uses its own SQLite file (``var/demo.db``), whatever
 
 from __future__ import annotations
 
-import logging
 from contextlib import ExitStack
 from typing import Annotated
 
@@ -21,44 +20,18 @@ from rich.markup import escape
 from stockbridge import demo as demo_shop
 from stockbridge.access.keys import create_key
 from stockbridge.api.app import create_app
+from stockbridge.cli.startup import configure_logging, require_current_schema
 from stockbridge.db import migrate
 from stockbridge.db.engine import make_engine, make_session_factory, transaction
 from stockbridge.db.models import Role
 from stockbridge.demo_channels import DemoMarketplaces, connect_demo_channels, start_marketplaces
-from stockbridge.errors import StockbridgeError
 from stockbridge.settings import get_settings
 from stockbridge.sync.queue import JobQueue
-
-
-class SchemaNotCurrent(StockbridgeError):
-    title = "Database schema not current"
-
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on [default: STOCKBRIDGE_HOST]")]
 Port = Annotated[
     int | None, typer.Option(min=1, max=65535, help="Port [default: STOCKBRIDGE_PORT]")
 ]
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every schema check at INFO; only its warnings concern an operator.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # httpx logs every marketplace call at INFO; the channel logs record what matters.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
-def _require_current_schema(database_url: str) -> None:
-    """Refuse to serve a database whose schema is missing or behind: every call would fail."""
-    engine = make_engine(database_url)
-    try:
-        current = migrate.schema_is_current(engine)
-    finally:
-        engine.dispose()
-    if not current:
-        raise SchemaNotCurrent(
-            "the database schema is missing or out of date: run `stockbridge db upgrade` first"
-        )
 
 
 def serve(host: Host = None, port: Port = None) -> None:
@@ -67,8 +40,8 @@ def serve(host: Host = None, port: Port = None) -> None:
     Without STOCKBRIDGE_REDIS_URL it also runs the job queue's consumer in threads; with
     it, `stockbridge worker` processes do."""
     settings = get_settings()
-    _configure_logging(settings.log_level)
-    _require_current_schema(settings.database_url)
+    configure_logging(settings.log_level)
+    require_current_schema(settings.database_url)
     uvicorn.run(
         create_app(settings=settings, run_jobs=True),
         host=host or settings.host,
@@ -76,32 +49,6 @@ def serve(host: Host = None, port: Port = None) -> None:
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # STOCKBRIDGE_TRUSTED_PROXIES decides, in the app
     )
-
-
-class QueueNotShared(StockbridgeError):
-    title = "No shared job queue"
-
-
-def worker(
-    threads: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at the same time.")] = 4,
-) -> None:
-    """Run jobs from the Redis queue (STOCKBRIDGE_REDIS_URL); start as many as needed."""
-    settings = get_settings()
-    _configure_logging(settings.log_level)
-    if settings.redis_url is None:
-        raise QueueNotShared(
-            "STOCKBRIDGE_REDIS_URL is not set: jobs run inside `stockbridge serve`; set it "
-            "to run them in separate worker processes"
-        )
-    _require_current_schema(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        queue = JobQueue(settings, make_session_factory(engine))
-        logging.getLogger(__name__).info("worker on the %s", queue.describe())
-        # Huey's consumer: SIGINT / SIGTERM stop it after the running jobs, SIGHUP restarts.
-        queue.consumer(workers=threads).run()
-    finally:
-        engine.dispose()
 
 
 def demo(
@@ -118,7 +65,7 @@ def demo(
             "public_url": f"http://{host}:{port}",
         }
     )
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     if fresh:
         demo_shop.delete_database_files(demo_shop.DEMO_DATABASE)
     settings.ensure_sqlite_directory()

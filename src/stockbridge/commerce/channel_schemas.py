@@ -51,6 +51,9 @@ class SyncIntervals(BaseModel):
     order_poll_seconds: int = Field(300, ge=30, le=86_400)
     inventory_reconcile_minutes: int = Field(15, ge=5, le=10_080)
     listing_refresh_minutes: int = Field(1_440, ge=15, le=10_080)
+    #: An expiring access token is refreshed once it runs out within this margin (eBay's
+    #: last two hours; the adapter itself refreshes only in the last five minutes).
+    token_refresh_margin_minutes: int = Field(10, ge=2, le=60)
 
 
 class OversellPolicy(StrEnum):

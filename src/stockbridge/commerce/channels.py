@@ -139,6 +139,15 @@ def connected(channel: EcomChannel, vault: Vault) -> bool:
     )
 
 
+def access_expires_at(channel: EcomChannel, vault: Vault) -> datetime | None:
+    """When the channel's stored access token runs out; ``None`` if it never does (a
+    Shopify offline token) or none is stored."""
+    if not channel.credentials_encrypted:
+        return None
+    tokens = _tokens_from(vault.open(channel.credentials_encrypted).get("tokens"))
+    return tokens.access_expires_at if tokens is not None else None
+
+
 # --- the adapter for a channel ------------------------------------------------------
 
 

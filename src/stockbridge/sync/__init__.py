@@ -9,5 +9,6 @@
 - ``on_demand``: jobs a person asks for (a channel's sync now, a dead letter's replay);
 - ``sweeper`` and ``schedules``: the periodic work (crash recovery, per-channel polling);
 - ``queue``: the Huey instance (SQLite file, or Redis) and its consumer;
-- ``cleanup``: the built-in handler that prunes old job records.
+- ``cleanup``: the built-in handler that prunes old job records; ``token_refresh``: the
+  ``tokens`` handler, which refreshes an access token before it runs out.
 """

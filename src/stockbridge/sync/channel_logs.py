@@ -36,6 +36,7 @@ KIND_OPERATIONS: dict[JobKind, ChannelOperation] = {
     JobKind.ORDERS: ChannelOperation.ORDER_POLL,
     JobKind.RECONCILE: ChannelOperation.RECONCILE,
     JobKind.RETURNS: ChannelOperation.RETURN_SYNC,
+    JobKind.TOKENS: ChannelOperation.TOKEN_REFRESH,
 }
 
 

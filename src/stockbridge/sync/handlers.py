@@ -21,6 +21,7 @@ from stockbridge.sync.order_poll import OrderPoll
 from stockbridge.sync.publish import publish_listings
 from stockbridge.sync.push import push_handler
 from stockbridge.sync.reconcile import reconcile_handler
+from stockbridge.sync.token_refresh import TokenRefresh
 from stockbridge.vault import Vault
 from stockbridge.webhooks.processing import webhook_handler
 
@@ -71,4 +72,5 @@ def default_handlers(channels: ChannelContext | Settings | None = None) -> JobHa
     handlers.add(JobKind.PRICES, push)
     handlers.add(JobKind.RECONCILE, reconcile_handler(channels))
     handlers.add(JobKind.WEBHOOK, webhook_handler(channels))
+    handlers.add(JobKind.TOKENS, TokenRefresh(channels))
     return handlers

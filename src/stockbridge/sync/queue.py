@@ -46,6 +46,7 @@ from stockbridge.sync.schedules import schedule_channel_jobs
 from stockbridge.sync.sweeper import sweep_stale_jobs
 from stockbridge.sync.timers import WakeTimers
 from stockbridge.sync.wakeups import PushWakeups, queue_overdue_pushes
+from stockbridge.vault import Vault
 
 logger = logging.getLogger(__name__)
 
@@ -273,9 +274,11 @@ class JobQueue:
                     "sweeper: re-queued jobs %s, gave up on %s", outcome.requeued, outcome.gave_up
                 )
 
+        vault = Vault(self.settings.encryption_key)
+
         def schedule() -> None:
             with transaction(self.sessions) as session:
-                schedule_channel_jobs(session, self, kinds=self.handlers.kinds())
+                schedule_channel_jobs(session, self, kinds=self.handlers.kinds(), vault=vault)
             if JobKind.INVENTORY in self.handlers.kinds():
                 with transaction(self.sessions) as session:
                     queue_overdue_pushes(session, self)

@@ -3,7 +3,10 @@
 Run every minute. For each active channel and each scheduled kind that has a handler,
 a job is queued when none of that kind is queued or running for the channel and the
 last one was queued at least the channel's interval ago (``SyncIntervals`` in the
-channel's settings). Once a day a ``cleanup`` job prunes old job records.
+channel's settings). A ``tokens`` job is queued instead when the channel's stored
+access token runs out within its ``token_refresh_margin_minutes`` (at most one per
+margin, so a refresh that keeps failing does not pile up jobs); a channel whose token
+never expires gets none. Once a day a ``cleanup`` job prunes old job records.
 
 The channel rows are locked ``FOR UPDATE SKIP LOCKED`` while deciding (on PostgreSQL;
 SQLite serialises writers), so schedulers of several workers never queue a job twice.
@@ -11,6 +14,7 @@ SQLite serialises writers), so schedulers of several workers never queue a job t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
@@ -18,9 +22,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from stockbridge.commerce.channel_schemas import SyncIntervals
+from stockbridge.commerce.channels import access_expires_at
 from stockbridge.db.models import ChannelStatus, EcomChannel, JobKind, JobStatus, SyncJob
 from stockbridge.db.types import utcnow
 from stockbridge.sync.jobs import Waker, enqueue_job
+from stockbridge.vault import SecretUnreadable, Vault
+
+logger = logging.getLogger(__name__)
 
 CLEANUP_EVERY = timedelta(days=1)
 
@@ -39,10 +47,15 @@ def schedule_channel_jobs(
     *,
     kinds: Collection[JobKind],
     now: datetime | None = None,
+    vault: Vault | None = None,
 ) -> list[SyncJob]:
-    """Queue the jobs that are due; returns them."""
+    """Queue the jobs that are due; returns them. ``tokens`` jobs need the ``vault`` the
+    channels' tokens are sealed with (without one, none is queued)."""
     now = now or utcnow()
     scheduled = [kind for kind in CHANNEL_SCHEDULES if kind in kinds]
+    tokens = vault if JobKind.TOKENS in kinds and vault is not None and vault.ready else None
+    if tokens is not None:
+        scheduled.append(JobKind.TOKENS)
     queued: list[SyncJob] = []
     if scheduled:
         channels = session.scalars(
@@ -56,7 +69,12 @@ def schedule_channel_jobs(
             intervals = _intervals(channel)
             for kind in scheduled:
                 last, open_ = history.get((channel.id, kind), (None, False))
-                if not open_ and (last is None or last <= now - CHANNEL_SCHEDULES[kind](intervals)):
+                if kind is JobKind.TOKENS:
+                    every = timedelta(minutes=intervals.token_refresh_margin_minutes)
+                    due = tokens is not None and _token_expiring(channel, tokens, now + every)
+                else:
+                    every, due = CHANNEL_SCHEDULES[kind](intervals), True
+                if due and not open_ and (last is None or last <= now - every):
                     queued.append(enqueue_job(session, waker, kind=kind, channel_id=channel.id))
     if JobKind.CLEANUP in kinds and _cleanup_due(session, now):
         queued.append(enqueue_job(session, waker, kind=JobKind.CLEANUP))
@@ -65,6 +83,17 @@ def schedule_channel_jobs(
 
 def _intervals(channel: EcomChannel) -> SyncIntervals:
     return SyncIntervals.model_validate(channel.config.get("settings", {}).get("sync", {}))
+
+
+def _token_expiring(channel: EcomChannel, vault: Vault, by: datetime) -> bool:
+    """The channel's access token runs out by ``by`` (one whose secrets cannot be read is
+    left alone: its jobs report that)."""
+    try:
+        expires = access_expires_at(channel, vault)
+    except SecretUnreadable:
+        logger.warning("channel %s: its stored tokens cannot be read", channel.id)
+        return False
+    return expires is not None and expires <= by
 
 
 def _history(

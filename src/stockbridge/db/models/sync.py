@@ -30,6 +30,7 @@ class JobKind(StrEnum):
     RETURNS = "returns"  # poll returns and refunds
     CLEANUP = "cleanup"  # prune old finished job records
     WEBHOOK = "webhook"  # process one logged webhook delivery
+    TOKENS = "tokens"  # refresh a channel's access token before it runs out
 
 
 class JobStatus(StrEnum):
