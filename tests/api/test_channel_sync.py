@@ -22,8 +22,9 @@ from tests.api.conftest import Headers
 from tests.factories import make_channel
 from tests.sync.test_failures import DelayRecordingWaker
 
-# The kinds with a handler in these tests: inventory and orders (not prices, listings).
-HANDLED = (JobKind.INVENTORY, JobKind.ORDERS)
+# The kinds with a handler in these tests: inventory, orders and reconcile (not prices,
+# listings).
+HANDLED = (JobKind.INVENTORY, JobKind.ORDERS, JobKind.RECONCILE)
 
 
 def _outcome(run: JobRun) -> dict[str, int]:
@@ -72,21 +73,20 @@ def _set_channel(sessions: sessionmaker[Session], channel_id: int, **values: obj
 # --- manual sync -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", [JobKind.INVENTORY, JobKind.RECONCILE])
 def test_a_sync_of_one_kind_queues_its_job(
     client: TestClient, staff_headers: Headers, sessions: sessionmaker[Session],
-    job_queue: JobQueue, channel_id: int,
+    job_queue: JobQueue, channel_id: int, kind: JobKind,
 ) -> None:  # fmt: skip
     answer = client.post(
-        f"/api/ecom/channels/{channel_id}/sync", json={"kind": "inventory"}, headers=staff_headers
+        f"/api/ecom/channels/{channel_id}/sync", json={"kind": kind.value}, headers=staff_headers
     )
 
     assert answer.status_code == 202, answer.text
     [job_id] = answer.json()["job_ids"]
     with sessions() as session:
         job = jobs.get_job(session, job_id)
-        assert (job.kind, job.channel_id, job.status) == (
-            JobKind.INVENTORY, channel_id, JobStatus.QUEUED,
-        )  # fmt: skip
+        assert (job.kind, job.channel_id, job.status) == (kind, channel_id, JobStatus.QUEUED)
     assert job_queue.pending() == 1
 
 

@@ -34,6 +34,7 @@ def handlers(monkeypatch: pytest.MonkeyPatch) -> JobHandlers:
     handlers = JobHandlers()
     handlers.add(JobKind.INVENTORY, _push)
     handlers.add(JobKind.ORDERS, _refused)  # type: ignore[arg-type]
+    handlers.add(JobKind.RECONCILE, _push)
     monkeypatch.setattr("stockbridge.cli.sync.default_handlers", lambda: handlers)
     return handlers
 
@@ -76,7 +77,7 @@ def test_no_wait_queues_the_job_and_prints_its_id(
     job_ids = [int(word) for word in result.output.split()]
     with sessions() as session:
         kinds = sorted(jobs.get_job(session, job_id).kind for job_id in job_ids)
-        assert kinds == [JobKind.INVENTORY, JobKind.ORDERS]
+        assert kinds == [JobKind.INVENTORY, JobKind.ORDERS, JobKind.RECONCILE]
         assert {jobs.get_job(session, job_id).status for job_id in job_ids} == {JobStatus.QUEUED}
 
 
@@ -89,6 +90,15 @@ def test_run_follows_the_job_to_its_end(
     assert f"inventory channel {channel_id}: succeeded" in result.output
     assert "3/3" in result.output
     assert "counts: pushed 3" in result.output
+
+
+def test_run_reconcile_follows_the_reconcile_job(
+    invoke: Invoke, env: dict[str, str], consumer: JobQueue, channel_id: int
+) -> None:
+    result = invoke("sync", "run", "--channel", str(channel_id), "--kind", "reconcile", env=env)
+
+    assert result.exit_code == 0, result.output
+    assert f"reconcile channel {channel_id}: succeeded" in result.output
 
 
 def test_run_exits_1_when_a_job_failed(
@@ -107,7 +117,7 @@ def test_run_exits_1_when_a_job_failed(
     [
         (["--channel", "999999", "--kind", "inventory"], "error: channel 999999 does not exist\n"),
         (["--kind", "nonsense"], "error: unknown kind 'nonsense': choose inventory, prices, "
-         "listings, orders, all\n"),
+         "listings, orders, reconcile, all\n"),
         (["--kind", "prices"], "error: no handler for kind prices yet\n"),
     ],
     ids=["unknown channel", "unknown kind", "kind without handler"],

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.channels.base import ChannelAdapter, PriceUpdate, PushResult, StockLevel
+from stockbridge.channels.base import ChannelAdapter, PriceUpdate, PushResult, ReadBack, StockLevel
 from stockbridge.channels.registry import ChannelConnection, ProviderRegistry, registry
 from stockbridge.commerce import channels
 from stockbridge.commerce.channel_schemas import ChannelSettings
@@ -222,10 +222,12 @@ def _record_offers(session: Session, channel_id: int, settings: ChannelSettings)
 @dataclass
 class Hooked:
     """A provider wrapping a real one: its adapters run ``before_push`` ahead of each
-    quantity call, and count how many quantity calls run at once."""
+    quantity call (``before_read`` ahead of each read-back), and count how many quantity
+    calls run at once."""
 
     real: Any
     before_push: Callable[[], None] = lambda: None
+    before_read: Callable[[], None] = lambda: None
     running: int = 0
     most_at_once: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -258,6 +260,10 @@ class _HookedAdapter:
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         return self._real.set_prices(prices)
+
+    def read_offers(self, skus: Sequence[str]) -> ReadBack:
+        self._hooks.before_read()
+        return self._real.read_offers(skus)
 
 
 def hooked_registry(provider_key: str) -> tuple[ProviderRegistry, Hooked]:

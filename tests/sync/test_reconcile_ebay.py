@@ -6,12 +6,21 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.db.models import JobKind, JobStatus, SyncState
+from stockbridge.db.models import (
+    EcomConflict,
+    EcomOrder,
+    JobKind,
+    JobStatus,
+    ProductCodeVersion,
+    SyncState,
+)
 from tests.channels.ebay.conftest import calls, shop
 from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, ebay, start_sandbox
-from tests.sync.shops import Shop, channel_context, open_shop
+from tests.sandbox.ebay.shop import bought
+from tests.sync.shops import Shop, channel_context, hooked_registry, open_shop
 from tests.sync.test_push_ebay import ebay_link, offered, quantities
 
 __all__ = ["ebay", "shop", "start_sandbox"]
@@ -77,12 +86,15 @@ def test_reconcile_reasserts_every_quantity_in_bulk_even_without_drift(
     assert (job.counts["drift_quantity"], job.counts["drift_price"]) == (0, 0)
     assert job.counts["pushed"] == 3
     made = calls(shop)
-    # Items read in one bulk call, each offer once for its price, quantities in one call,
-    # and no price call: none differed.
+    # The orders brought up to date in one page (none new), items read in one bulk call,
+    # each offer once for its price, quantities in one call, and no price call: none
+    # differed.
+    assert made["getOrders"] == job.counts["orders_pages"] == 1
     assert made["bulkGetInventoryItem"] == 1
     assert made.get("getOffer", 0) + made.get("getOffers", 0) == 3
     assert made["bulkUpdatePriceQuantity"] == 1
-    assert job.counts["calls"] == sum(made.values())
+    assert job.counts["calls"] + job.counts["orders_pages"] == sum(made.values())
+    assert job.counts.get("orders_created", 0) == job.counts.get("rechecked", 0) == 0
 
 
 def test_a_sku_ebay_does_not_know_is_counted_missing_and_refused(
@@ -97,3 +109,84 @@ def test_a_sku_ebay_does_not_know_is_counted_missing_and_refused(
     assert job.status is JobStatus.SUCCEEDED
     assert (job.counts["missing"], job.counts["rejected"], job.counts["pushed"]) == (1, 1, 1)
     assert lamps.publications()["GHOST"].sync_state is SyncState.ERROR
+
+
+def sold_on_ebay(harness: EbayHarness, sku: str, quantity: int = 1) -> str:
+    """A buyer buys on eBay (the sandbox's buyer control API); no notification is sent."""
+    published = harness.call("POST", f"/offer/{offer_ids(harness)[sku]}/publish")
+    assert published.status_code == 200, published.text
+    order = bought(harness, (sku, quantity))
+    harness.http.delete("/_sandbox/calls")
+    return str(order["orderId"])
+
+
+def conflicts_of(shop: Shop) -> list[EcomConflict]:
+    with shop.sessions() as session:
+        return list(session.scalars(select(EcomConflict)))
+
+
+def reserved(shop: Shop, sku: str) -> int:
+    with shop.sessions() as session:
+        version = session.get(ProductCodeVersion, shop.versions[sku])
+        assert version is not None
+        return version.qty_reserved
+
+
+def test_a_sale_not_imported_yet_is_imported_first_and_its_unit_not_offered_again(
+    lamps: Shop, shop: EbayHarness
+) -> None:
+    order_id = sold_on_ebay(shop, "LAMP-0")
+    assert quantities(shop)["LAMP-0"] == 3  # eBay took the unit off; we still offer 4
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert job.counts["orders_created"] == 1
+    assert reserved(lamps, "LAMP-0") == 1
+    with lamps.sessions() as session:
+        [order] = session.scalars(select(EcomOrder)).all()
+        assert order.external_id == order_id
+    assert quantities(shop) == {"LAMP-0": 3, "LAMP-1": 4, "LAMP-2": 4}  # not raised back
+    assert (job.counts["drift_quantity"], job.counts["rechecked"]) == (0, 0)
+    assert conflicts_of(lamps) == []
+    assert lamps.publications()["LAMP-0"].last_pushed_qty == 3
+
+
+def test_a_sale_made_while_the_reconcile_runs_is_imported_before_its_batch_is_decided(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    providers, hooks = hooked_registry("ebay")
+    link = ebay_link(shop, SKUS, quantity=4)
+    lamps = open_shop(sessions, channel_context(providers), link, dict.fromkeys(SKUS, 5),
+                      currency="GBP", safety_buffer=1)  # fmt: skip
+    reads: list[str] = []
+
+    def buyer_between_import_and_read() -> None:
+        if not reads:  # after the reconcile caught up the orders, before it reads eBay
+            reads.append(sold_on_ebay(shop, "LAMP-1", quantity=2))
+
+    hooks.before_read = buyer_between_import_and_read
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert (job.counts["rechecked"], job.counts["orders_created"]) == (1, 1)
+    assert reserved(lamps, "LAMP-1") == 2
+    assert quantities(shop) == {"LAMP-0": 4, "LAMP-1": 2, "LAMP-2": 4}
+    assert job.counts["drift_quantity"] == 0
+    assert conflicts_of(lamps) == []
+
+
+def test_fewer_units_on_ebay_with_no_sale_behind_them_is_drift_and_repaired(
+    lamps: Shop, shop: EbayHarness
+) -> None:
+    seller_hub_edit(shop, "LAMP-2", quantity=1)
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert job.counts.get("orders_created", 0) == job.counts["rechecked"] == 0
+    assert job.counts["drift_quantity"] == 1
+    assert quantities(shop)["LAMP-2"] == 4
+    [conflict] = conflicts_of(lamps)
+    assert (conflict.sku, conflict.store_value, conflict.marketplace_value) == ("LAMP-2", 4, 1)

@@ -23,6 +23,7 @@ class SyncRequestKind(StrEnum):
     PRICES = "prices"
     LISTINGS = "listings"
     ORDERS = "orders"
+    RECONCILE = "reconcile"  # read back and repair; brings the orders up to date first
     ALL = "all"  # one job per kind above that has a handler
 
     def job_kinds(self, handlers: JobHandlers) -> list[JobKind]:
@@ -44,7 +45,7 @@ def request_channel_sync(
     kinds = kind.job_kinds(handlers)
     missing = [job_kind.value for job_kind in kinds if handlers.get(job_kind) is None]
     if missing or not kinds:
-        named = missing[0] if missing else "any of inventory, prices, listings, orders"
+        named = missing[0] if missing else "any of inventory, prices, listings, orders, reconcile"
         raise Conflict(f"no handler for kind {named} yet", kind=kind.value)
     return [enqueue_job(session, waker, kind=job_kind, channel_id=channel.id) for job_kind in kinds]
 

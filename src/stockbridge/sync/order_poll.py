@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from stockbridge.channels.base import NormalizedOrder, OrderPage, TokenSet
+from stockbridge.channels.base import ChannelAdapter, NormalizedOrder, OrderPage, TokenSet
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.commerce.orders import PageCounts, import_page
@@ -43,6 +43,8 @@ CANCELLED = "cancelled"
 ORDER_STATES = frozenset({*(status.value for status in FulfillmentStatus), CANCELLED})
 #: Orders a backfill read but left out (changed after ``until``, or another status).
 SKIPPED = "skipped"
+#: The prefix of the counts an import inside another job adds (:func:`catch_up_orders`).
+CAUGHT_UP = "orders_"
 
 
 def marketplace_state(order: NormalizedOrder) -> str:
@@ -139,6 +141,31 @@ class OrderPoll:
         return run.counts
 
 
+def catch_up_orders(run: JobRun, adapter: ChannelAdapter) -> int:
+    """Import what changed since the channel's stored cursor, inside another job of the
+    channel (the reconcile, before it compares): the poll's own import, the channel's
+    cursor stored after each page. The job's own cursor and progress are left to it; the
+    import's counts are added prefixed with :data:`CAUGHT_UP` (``orders_created``, ...,
+    and ``orders_pages``, the pages read).
+    Answers how many orders were created or updated (``0``: nothing new)."""
+    assert run.channel_id is not None
+    with transaction(run.sessions) as session:
+        channel = session.get(EcomChannel, run.channel_id)
+        assert channel is not None
+        cursor = channel.orders_cursor
+    news = 0
+    for page in adapter.orders_since(cursor, utcnow() - FIRST_POLL_LOOKBACK):
+        counts = import_page(run.sessions, run.channel_id, page)
+        _add(run, counts, prefix=CAUGHT_UP)
+        run.count(CAUGHT_UP + "pages")
+        news += counts.created + counts.updated
+        with transaction(run.sessions) as session:
+            _store_channel_cursor(session, run.channel_id, page.next_cursor)
+            if not jobs.heartbeat(session, run.job_id):
+                raise jobs.JobCancelled(f"job {run.job_id} is no longer running")
+    return news
+
+
 def _start(session: Session, run: JobRun, window: OrderWindow | None) -> _Start:
     """Where this run begins; a re-run after a crash goes on from its job's cursor."""
     job = session.get(SyncJob, run.job_id)
@@ -160,12 +187,18 @@ def _page_done(run: JobRun, cursor: str | None, done: int, *, backfill: bool) ->
         if cursor is not None:
             session.execute(update(SyncJob).where(SyncJob.id == run.job_id).values(cursor=cursor))
             if not backfill:
-                session.execute(
-                    update(EcomChannel)
-                    .where(EcomChannel.id == run.channel_id)
-                    .values(orders_cursor=cursor, last_sync_at=utcnow())
-                )
+                assert run.channel_id is not None
+                _store_channel_cursor(session, run.channel_id, cursor)
         jobs.report_progress(session, run.job_id, done=done, counts=dict(run.counts))
+
+
+def _store_channel_cursor(session: Session, channel_id: int, cursor: str | None) -> None:
+    if cursor is not None:
+        session.execute(
+            update(EcomChannel)
+            .where(EcomChannel.id == channel_id)
+            .values(orders_cursor=cursor, last_sync_at=utcnow())
+        )
 
 
 def _within(page: OrderPage, window: OrderWindow | None, run: JobRun) -> OrderPage:
@@ -177,6 +210,6 @@ def _within(page: OrderPage, window: OrderWindow | None, run: JobRun) -> OrderPa
     return replace(page, orders=kept)
 
 
-def _add(run: JobRun, counts: PageCounts) -> None:
+def _add(run: JobRun, counts: PageCounts, prefix: str = "") -> None:
     for name, amount in asdict(counts).items():
-        run.count(name, amount)
+        run.count(prefix + name, amount)

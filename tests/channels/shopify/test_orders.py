@@ -9,7 +9,12 @@ import pytest
 
 from stockbridge.channels.base import Money
 from stockbridge.channels.shopify import ShopifyAdapter
-from stockbridge.channels.shopify.order_import import LINES_PAGE, ORDERS_PAGE
+from stockbridge.channels.shopify.order_import import (
+    LINES_PAGE,
+    ORDERS_PAGE,
+    cursor_time,
+    time_cursor,
+)
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.sandbox.shopify import ShopifySandboxConfig
 from stockbridge.sandbox.shopify.context import ResolveContext
@@ -44,8 +49,8 @@ def test_an_order_is_normalised_with_buyer_addresses_lines_and_money(
     [page] = list(adapter.orders_since(None, _since()))
 
     assert page.rejected == {}
-    assert page.next_cursor is None
     [order] = page.orders
+    assert cursor_time(page.next_cursor) == order.updated_at
     assert order.external_id == order_id
     assert order.number == "#1001"
     assert order.currency == "GBP"
@@ -75,7 +80,7 @@ def test_an_order_is_normalised_with_buyer_addresses_lines_and_money(
     assert adapter.get_order(order_id) == order
 
 
-def test_orders_come_page_by_page_and_a_cursor_resumes_the_poll(
+def test_orders_come_page_by_page_each_with_the_newest_updated_at_as_cursor(
     adapter: ShopifyAdapter, sandbox: RunningSandbox
 ) -> None:
     on_sale(adapter, {"MUG": 50})
@@ -84,11 +89,26 @@ def test_orders_come_page_by_page_and_a_cursor_resumes_the_poll(
     pages = list(adapter.orders_since(None, _since()))
 
     assert [len(page.orders) for page in pages] == [ORDERS_PAGE, 2]
-    assert pages[0].next_cursor is not None
-    assert pages[1].next_cursor is None
     assert [o.external_id for page in pages for o in page.orders] == placed  # by updated_at
-    resumed = list(adapter.orders_since(pages[0].next_cursor, _since()))
-    assert [o.external_id for o in resumed[0].orders] == placed[ORDERS_PAGE:]
+    for page in pages:  # the last page's too: a poll of one page stores a cursor
+        assert page.next_cursor is not None
+        assert cursor_time(page.next_cursor) == page.orders[-1].updated_at
+    # A cursor is where the next poll begins, less the overlap, whatever its ``since``.
+    resumed = list(adapter.orders_since(pages[-1].next_cursor, datetime.now(UTC)))
+    assert [o.external_id for page in resumed for o in page.orders] == placed
+
+
+def test_a_poll_that_finds_nothing_keeps_the_cursor_it_was_given(
+    adapter: ShopifyAdapter, sandbox: RunningSandbox
+) -> None:
+    on_sale(adapter, {"MUG": 5})
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    [page] = list(adapter.orders_since(time_cursor(later), _since()))
+    [first] = list(adapter.orders_since("eyJsYXN0X2lkIjoxfQ==", later))  # a former page cursor
+
+    assert (page.orders, cursor_time(page.next_cursor)) == ((), later)
+    assert (first.orders, cursor_time(first.next_cursor)) == ((), later)
 
 
 def test_the_poll_reaches_back_by_the_overlap_window(

@@ -212,8 +212,9 @@ def channels_router(ctx: ChannelContext) -> APIRouter:
         "/{channel_id}/sync",
         status_code=202,
         summary="Sync a channel now",
-        description="Queues a job of the kind asked for (`all`: one per kind that has a "
-        "handler) and answers the job ids; follow them at `/api/ecom/sync/jobs/{id}`. "
+        description="Queues a job of the kind asked for (`inventory`, `prices`, `listings`, "
+        "`orders`, `reconcile`; `all`: one per kind that has a handler) and answers the job "
+        "ids; follow them at `/api/ecom/sync/jobs/{id}`. "
         "404 for an unknown channel; 409 if it was removed or needs reconnecting, or no "
         "handler runs that kind yet.",
         responses=problem_responses(404, 409),

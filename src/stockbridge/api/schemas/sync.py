@@ -76,7 +76,9 @@ class DeadLetterQuery(PageQuery):
 
 class SyncRequest(BaseModel):
     kind: SyncRequestKind = Field(
-        description="One kind, or `all`: one job per kind that has a handler."
+        description="One kind, or `all`: one job per kind that has a handler. `reconcile` "
+        "reads back what the marketplace shows and repairs drift by the channel's conflict "
+        "policies, after bringing the channel's orders up to date."
     )
 
 

@@ -4,9 +4,18 @@
 sortKey: UPDATED_AT)`` :data:`ORDERS_PAGE` at a time, following ``pageInfo``. The
 overlap (``Capabilities.order_poll_overlap_seconds``) reaches back past ``since``
 against clock skew and late indexing, so an order can come twice; the importer
-de-duplicates by external id. ``cursor`` is a page's ``next_cursor`` to resume the same
-poll (same ``since``); the last page's is ``None``. An order that fails to normalise is
-put in its page's ``rejected`` with the reason, and the rest of the page still comes.
+de-duplicates by external id. An order that fails to normalise is put in its page's
+``rejected`` with the reason, and the rest of the page still comes.
+
+The cursor is a time, as eBay's: each page's ``next_cursor`` is the newest ``updatedAt``
+seen so far (never older than where the poll began), the last page's included, so a poll
+that fits in one page stores one too. A poll given a cursor asks from it less the overlap
+(``since`` is then only for a poll with no cursor); Shopify's page cursors
+(``pageInfo.endCursor``) belong to one query and are followed only within one call. The
+pages come by ``updatedAt`` ascending, so a poll resumed from a page's cursor (a crashed
+job's) misses nothing: every order changed before that time came on the pages read. A
+cursor that is not a time (a page cursor stored before cursors were times) is ignored:
+that poll starts from ``since``.
 
 An order of more than :data:`LINES_PAGE` lines has the rest read with ``ORDER_LINES``.
 
@@ -49,6 +58,23 @@ def updated_since(since: datetime, overlap_seconds: int, extra: str = "") -> str
     return f"{query} {extra}".strip()
 
 
+def time_cursor(moment: datetime) -> str:
+    """A poll cursor: the instant in UTC, ISO 8601 with ``Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def cursor_time(cursor: str | None) -> datetime | None:
+    """The instant of a :func:`time_cursor`; ``None`` for no cursor or one that is not a
+    time (a page cursor of the former kind)."""
+    if not cursor:
+        return None
+    try:
+        moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 class OrderReader:
     """Reads one shop's orders and returns."""
 
@@ -57,8 +83,10 @@ class OrderReader:
         self._overlap = overlap_seconds
 
     def orders_since(self, cursor: str | None, since: datetime) -> Iterator[OrderPage]:
-        query = updated_since(since, self._overlap)
-        after = cursor
+        start = cursor_time(cursor) or since
+        newest = start
+        query = updated_since(start, self._overlap)
+        after: str | None = None
         while True:
             data = self._client.execute(
                 ORDERS_UPDATED,
@@ -74,11 +102,12 @@ class OrderReader:
                     if error.category is not ChannelErrorCategory.VALIDATION:
                         raise
                     rejected[str(node.get("id") or f"#{len(rejected)}")] = error.detail
-            more = bool(page["pageInfo"]["hasNextPage"])
-            after = page["pageInfo"]["endCursor"] if more else None
-            yield OrderPage(orders=tuple(orders), next_cursor=after, rejected=rejected)
-            if after is None:
+            newest = max([newest, *(order.updated_at for order in orders)])
+            yield OrderPage(orders=tuple(orders), next_cursor=time_cursor(newest),
+                            rejected=rejected)  # fmt: skip
+            if not page["pageInfo"]["hasNextPage"] or not page["nodes"]:
                 return
+            after = page["pageInfo"]["endCursor"]
 
     def get_order(self, external_id: str) -> NormalizedOrder:
         node = self._client.execute(ORDER, {"id": external_id, "lines": LINES_PAGE})["order"]
