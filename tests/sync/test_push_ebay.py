@@ -264,3 +264,11 @@ def test_a_stored_offer_id_made_stale_on_ebay_is_looked_up_and_the_sale_pushed(
     rows = lamps.publications()
     assert rows["LAMP-0"].sync_state is SyncState.IN_SYNC
     assert rows["LAMP-0"].last_error is None
+    new_id = next(key for key, o in shop.get_state()["offers"].items() if o["sku"] == "LAMP-0")
+    assert rows["LAMP-0"].external_id == new_id != ids["LAMP-0"]
+    assert rows["LAMP-0"].external_refs["offer_id"] == new_id
+    shop.http.delete("/_sandbox/calls")
+    lamps.sell("LAMP-0")
+    assert lamps.run_push().counts["pushed"] == 1
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 1}  # the stored new id: no look-up
+    assert quantities(shop)["LAMP-0"] == 2

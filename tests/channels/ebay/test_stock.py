@@ -128,6 +128,8 @@ def test_a_stale_offer_id_is_looked_up_again_and_the_quantity_sent_once_more(
     assert calls(shop) == {"bulkUpdatePriceQuantity": 2, "getOffers": 1}
     assert result.calls == 3
     assert shop.get_state()["offers"][new_id]["body"]["availableQuantity"] == 2
+    assert result.found["LAMP-0"].external_id == new_id
+    assert set(result.found) == {"LAMP-0"}
     adapter.set_quantities([StockLevel("LAMP-0", 1)])  # the new id is kept: no look-up
     assert calls(shop) == {"bulkUpdatePriceQuantity": 3, "getOffers": 1}
 

@@ -310,14 +310,17 @@ class EbayListings:
                     refused[sku] = failed
         return accepted, refused
 
-    def _send(self, entries: Sequence[_Entry], build: _Build) -> tuple[list[str], dict[str, str]]:
+    def _send(self, entries: Sequence[_Entry], build: _Build) -> PushResult:
         """Push ``entries``, each request built from the SKU's offer (``build`` answers
         None: nothing to send, refused). A SKU refused because the offer id it was sent
         with no longer exists (deleted on eBay, maybe re-created under a new id: the
-        stored id is stale) is looked up again by SKU and sent once more."""
+        stored id is stale) is looked up again by SKU and sent once more; the offer found
+        is answered in ``found``."""
+        before = self.client.calls
         rejected: dict[str, str] = {}
         accepted, refused = self._push(self._requests(entries, build, rejected))
         stale = [entry for entry in entries if _offer_gone(refused.get(entry.sku))]
+        found: dict[str, ListingRef] = {}
         if stale:
             for entry in stale:
                 del refused[entry.sku]
@@ -325,8 +328,9 @@ class EbayListings:
             again, refused_again = self._push(self._requests(stale, build, rejected))
             accepted += again
             refused.update(refused_again)
+            found = {e.sku: self._ref(offer) for e in stale if (offer := self._offers.get(e.sku))}
         rejected.update({sku: _reason(outcome) for sku, outcome in refused.items()})
-        return accepted, rejected
+        return PushResult(tuple(accepted), rejected, self.client.calls - before, found)
 
     def _requests(
         self, entries: Sequence[_Entry], build: _Build, rejected: dict[str, str]
@@ -346,25 +350,21 @@ class EbayListings:
         A SKU without an offer gets its item quantity only. Whole-call failures other
         than a refusal are raised: quantities are absolute, so resending is harmless.
         """
-        before = self.client.calls
 
         def build(level: _Entry, offer: OfferSummary | None) -> dict[str, Any]:
             assert isinstance(level, StockLevel)
             return mapping.quantity_request(level, offer.offer_id if offer else None)
 
-        accepted, rejected = self._send(_last_per_sku(levels), build)
-        return PushResult(tuple(accepted), rejected, calls=self.client.calls - before)
+        return self._send(_last_per_sku(levels), build)
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         """Each SKU's offer price, 25 SKUs a call; a SKU without an offer is rejected."""
-        before = self.client.calls
 
         def build(update: _Entry, offer: OfferSummary | None) -> dict[str, Any] | None:
             assert isinstance(update, PriceUpdate)
             return mapping.price_request(update, offer.offer_id) if offer else None
 
-        accepted, rejected = self._send(_last_per_sku(prices), build)
-        return PushResult(tuple(accepted), rejected, self.client.calls - before)
+        return self._send(_last_per_sku(prices), build)
 
     # --- reading back -----------------------------------------------------------------
 
