@@ -20,6 +20,7 @@ import os
 import platform
 import sqlite3
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -79,7 +80,8 @@ def sqlite_database() -> Iterator[str]:
 
 
 @contextmanager
-def postgresql_database(admin_url: str) -> Iterator[str]:
+def postgresql_database(admin_url: str, *, keep: bool = False) -> Iterator[str]:
+    """A fresh migrated database ``sb_bench_<random>``, dropped at the end unless ``keep``."""
     name = f"sb_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -90,8 +92,11 @@ def postgresql_database(admin_url: str) -> Iterator[str]:
             upgrade(url)
             yield url
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if keep:
+                print(f"kept the database {url}", file=sys.stderr)
+            else:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
 

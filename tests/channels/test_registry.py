@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from stockbridge.channels.registry import ENTRY_POINT_GROUP, ProviderRegistry
 from stockbridge.errors import ConfigurationError, NotFound
 
 PLUGIN = """
+import threading
+
 from pydantic import BaseModel
 
 from stockbridge.channels.base import Capabilities
@@ -42,6 +45,23 @@ provider = ToyProvider()
 
 def broken():
     raise RuntimeError("this plug-in is broken")
+
+
+# A plug-in slow to load once armed: it tells the test it is loading, waits to be let go.
+armed = threading.Event()
+loading = threading.Event()
+let_go = threading.Event()
+
+
+class SlowProvider(ToyProvider):
+    key = "slow"
+
+
+def slow():
+    if armed.is_set():
+        loading.set()
+        let_go.wait(30)
+    return SlowProvider()
 """
 
 
@@ -55,6 +75,7 @@ def installed_plugin(tmp_path: Path) -> Iterator[None]:
     (info / "entry_points.txt").write_text(
         textwrap.dedent(f"""\
             [{ENTRY_POINT_GROUP}]
+            slow = toy_channel:slow
             toy = toy_channel:provider
             broken = toy_channel:broken
             """)
@@ -112,3 +133,21 @@ def test_something_that_is_not_a_provider_is_refused() -> None:
 def test_listing_the_providers_finds_them_without_a_lookup_first(installed_plugin: None) -> None:
     # An app building its channel schemas lists the providers before any is looked up.
     assert "toy" in ProviderRegistry().known()
+
+
+def test_a_lookup_during_another_threads_discovery_waits_for_it(installed_plugin: None) -> None:
+    # A worker's first two jobs look their providers up at once: the second must not be
+    # told "no provider" while the first is still importing them.
+    import toy_channel  # type: ignore[import-not-found]
+
+    registry = ProviderRegistry()
+    toy_channel.armed.set()
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(registry.get, "slow")
+        assert toy_channel.loading.wait(30), "discovery never reached the slow plug-in"
+        second = pool.submit(registry.get, "toy")  # "toy" is loaded after "slow"
+        wait([second], timeout=0.5)  # long enough for a lookup that does not wait to fail
+        toy_channel.let_go.set()
+
+        assert second.result(timeout=30).key == "toy"
+        assert first.result(timeout=30).key == "slow"

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.commerce.channels import ChannelLink
-from stockbridge.db.models import JobKind, JobStatus, SyncState
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import EcomListingChannel, JobKind, JobStatus, SyncState
 from stockbridge.settings import Settings
 from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.queue import JobQueue
@@ -235,3 +237,38 @@ def test_a_price_change_is_pushed_with_the_channel_rule(
 
 def test_settings_default_coalescing_window_is_one_second() -> None:
     assert Settings().push_coalesce_seconds == 1.0
+
+
+def test_a_stored_offer_id_made_stale_on_ebay_is_looked_up_and_the_sale_pushed(
+    sessions: sessionmaker[Session], lamps: Shop, shop: EbayHarness
+) -> None:
+    offers = shop.get_state()["offers"]
+    ids = {offer["sku"]: key for key, offer in offers.items()}
+    with transaction(sessions) as session:  # as the listings job records them
+        for row in session.scalars(select(EcomListingChannel)):
+            row.external_id = ids[row.external_sku or ""]
+    old = offers[ids["LAMP-0"]]
+    assert shop.call("DELETE", f"/offer/{ids['LAMP-0']}").status_code == 204
+    keys = {"sku": "LAMP-0", "marketplaceId": old["marketplace_id"], "format": old["format"]}
+    assert shop.call("POST", "/offer", json=old["body"] | keys).status_code == 201
+    shop.http.delete("/_sandbox/calls")
+    lamps.sell("LAMP-0")
+    lamps.sell("LAMP-1")
+
+    job = lamps.run_push()
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert (job.counts["pushed"], job.counts["rejected"]) == (2, 0)
+    assert quantities(shop) == {"LAMP-0": 3, "LAMP-1": 3, "LAMP-2": 4}
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 2, "getOffers": 1}
+    rows = lamps.publications()
+    assert rows["LAMP-0"].sync_state is SyncState.IN_SYNC
+    assert rows["LAMP-0"].last_error is None
+    new_id = next(key for key, o in shop.get_state()["offers"].items() if o["sku"] == "LAMP-0")
+    assert rows["LAMP-0"].external_id == new_id != ids["LAMP-0"]
+    assert rows["LAMP-0"].external_refs["offer_id"] == new_id
+    shop.http.delete("/_sandbox/calls")
+    lamps.sell("LAMP-0")
+    assert lamps.run_push().counts["pushed"] == 1
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 1}  # the stored new id: no look-up
+    assert quantities(shop)["LAMP-0"] == 2

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     EcomConflict,
     EcomOrder,
     JobKind,
     JobStatus,
     ProductCodeVersion,
+    SyncJob,
     SyncState,
 )
-from tests.channels.ebay.conftest import calls, shop
+from stockbridge.sync import jobs
+from tests.channels.ebay.conftest import add_fault, calls, shop
 from tests.sandbox.ebay.conftest import EbayHarness, FakeClock, ebay, start_sandbox
 from tests.sandbox.ebay.shop import bought
-from tests.sync.shops import Shop, channel_context, hooked_registry, open_shop
+from tests.sync.conftest import wait_for
+from tests.sync.shops import NoWaker, Shop, channel_context, hooked_registry, open_shop
 from tests.sync.test_push_ebay import ebay_link, offered, quantities
 
 __all__ = ["ebay", "shop", "start_sandbox"]
@@ -190,3 +195,36 @@ def test_fewer_units_on_ebay_with_no_sale_behind_them_is_drift_and_repaired(
     assert quantities(shop)["LAMP-2"] == 4
     [conflict] = conflicts_of(lamps)
     assert (conflict.sku, conflict.store_value, conflict.marketplace_value) == ("LAMP-2", 4, 1)
+
+
+def test_a_sale_during_a_long_reconcile_is_pushed_before_the_reconcile_ends(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    # The reconcile takes the channel's lock one batch at a time, so a push waits for one
+    # batch, not for a walk that takes minutes on a large shop.
+    skus = [f"LAMP-{n}" for n in range(60)]  # three batches of 25, 25 and 10
+    lamps = open_shop(sessions, channel_context(), ebay_link(shop, skus, 5),
+                      dict.fromkeys(skus, 5), currency="GBP")  # fmt: skip
+    add_fault(shop, path_pattern="^/sell/inventory/v1/offer", method="GET", latency_ms=60)
+    with transaction(sessions) as session:
+        walk = jobs.enqueue_job(session, NoWaker(), kind=JobKind.RECONCILE,
+                                channel_id=lamps.channel_id).id  # fmt: skip
+    with ThreadPoolExecutor(1) as pool:
+        reconciled = pool.submit(lamps.run_push, JobKind.RECONCILE, walk)
+        wait_for(lambda: job_of(lamps, walk).progress_done >= 25, timeout=60)
+        lamps.sell("LAMP-0")  # in the batch already reconciled
+
+        push = lamps.run_push()
+
+        assert push.status is JobStatus.SUCCEEDED, push.error
+        assert push.counts["pushed"] == 1
+        assert quantities(shop)["LAMP-0"] == 4
+        assert job_of(lamps, walk).status is JobStatus.RUNNING
+        assert reconciled.result(timeout=60).status is JobStatus.SUCCEEDED
+    assert job_of(lamps, walk).progress_done == 60
+    assert quantities(shop) == {"LAMP-0": 4} | dict.fromkeys(skus[1:], 5)
+
+
+def job_of(lamps: Shop, job_id: int) -> SyncJob:
+    with lamps.sessions() as session:
+        return jobs.get_job(session, job_id)

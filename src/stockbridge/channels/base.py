@@ -144,6 +144,9 @@ class PushResult:
     accepted: tuple[str, ...]
     rejected: Mapping[str, str] = field(default_factory=dict)  # sku -> reason
     calls: int = 0
+    #: SKUs whose marketplace ids the adapter had to find again during the call (the
+    #: ids it was told were stale): the caller stores these in place of the old ones.
+    found: Mapping[str, ListingRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -63,6 +63,8 @@ class ProviderRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._providers: dict[str, ChannelProvider] = {}
+        # Held while discovering; re-entrant, for a provider module that asks the registry.
+        self._discovering = threading.RLock()
         self._discovered = False
 
     def register(self, provider: ChannelProvider) -> None:
@@ -90,21 +92,28 @@ class ProviderRegistry:
             return sorted(self._providers)
 
     def discover(self) -> None:
-        """Import the built-in providers and every ``stockbridge.channels`` entry point, once."""
-        with self._lock:
+        """Import the built-in providers and every ``stockbridge.channels`` entry point, once.
+
+        Another thread asking meanwhile waits until they are all in (a worker's first
+        jobs start together, and one told "no provider" would fail); a provider module
+        that asks the registry while it is imported is answered at once."""
+        with self._discovering:
             if self._discovered:
                 return
             self._discovered = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            # One broken plug-in must not take the built-in marketplaces down with it.
-            try:
-                loaded = point.load()
-                provider = loaded() if callable(loaded) and not hasattr(loaded, "key") else loaded
-                self.register(provider)
-            except Exception as error:
-                log.error("channel provider %s (%s) not loaded: %s", point.name, point.value, error)
+            for module in BUILTIN_MODULES:
+                importlib.import_module(module)
+            for point in entry_points(group=ENTRY_POINT_GROUP):
+                self._load(point)
+
+    def _load(self, point: EntryPoint) -> None:
+        # One broken plug-in must not take the built-in marketplaces down with it.
+        try:
+            loaded = point.load()
+            provider = loaded() if callable(loaded) and not hasattr(loaded, "key") else loaded
+            self.register(provider)
+        except Exception as error:
+            log.error("channel provider %s (%s) not loaded: %s", point.name, point.value, error)
 
 
 registry = ProviderRegistry()

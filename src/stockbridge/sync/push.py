@@ -18,6 +18,8 @@ A stock or price change bumps ``dirty_seq`` on the publications it touches (see
    for the next push instead of being lost. A SKU the marketplace refused gets
    ``sync_state = error`` and the reason in ``last_error``; it is cleared too (not
    retried in a loop): the next change of its stock, or the reconcile job, retries it.
+   Marketplace ids the adapter had to find again (``PushResult.found``: eBay, a stored
+   offer id gone stale) replace the stored ones.
 
 Batches are as large as the marketplace's bulk calls (``Capabilities``), and each batch
 starts after the last row of the one before, so a job ends even while sales continue.
@@ -99,6 +101,8 @@ class Outcome:
     price_sent: bool
     error: str | None
     quantity_sent: bool = True
+    #: The marketplace ids the adapter found again, the stored ones being stale.
+    found: ListingRef | None = None
 
 
 Batch = list[tuple[Dirty, Offer]]
@@ -246,6 +250,7 @@ def send_batch(
     ]
     result = adapter.set_quantities(levels) if levels else PushResult(())
     refused = dict(result.rejected)
+    found = dict(result.found)
     calls = result.calls
     prices = [
         (row, offer) for row, offer in batch if row.sku not in refused and price_wanted(row, offer)
@@ -254,6 +259,7 @@ def send_batch(
         updates = [PriceUpdate(row.sku, Money(o.price_cents, o.currency)) for row, o in prices]
         priced = adapter.set_prices(updates)
         refused.update(priced.rejected)
+        found.update(priced.found)
         calls += priced.calls
     run.count("calls", calls)
     sent = {row.sku for row, _ in prices}
@@ -265,6 +271,7 @@ def send_batch(
             price_sent=row.sku in sent,
             error=refused.get(row.sku),
             quantity_sent=row.sku in quantities,
+            found=found.get(row.sku),
         )
         for row, offer in batch
         if row.sku in quantities or row.sku in sent
@@ -311,11 +318,25 @@ def compare_and_clear(run: JobRun, outcomes: Sequence[Outcome]) -> None:
         }
         records = [_record(outcome, outcome.row.id in cleared, now) for outcome in outcomes]
         session.execute(_RECORD, records)
+        _store_found_ids(session, outcomes)
     rejected = sum(1 for outcome in outcomes if outcome.error)
     run.count("pushed", len(outcomes) - rejected)
     run.count("rejected", rejected)
     sent = sum(1 for outcome in outcomes if outcome.quantity_sent)
     run.count("changed_meanwhile", sent - len(cleared))
+
+
+def _store_found_ids(session: Session, outcomes: Sequence[Outcome]) -> None:
+    """The marketplace ids found again replace the stale ones stored (eBay: an offer
+    deleted and re-created by the seller), so the next push needs no look-up."""
+    for outcome in outcomes:
+        if (ref := outcome.found) is not None:
+            refs = dict(outcome.row.external_refs or {}) | dict(ref.refs)
+            session.execute(
+                update(_PUBLICATIONS)
+                .where(_PUBLICATIONS.c.id == outcome.row.id)
+                .values(external_id=ref.external_id, external_refs=refs)
+            )
 
 
 def _cleared(session: Session, row: Dirty) -> bool:

@@ -1,13 +1,15 @@
 """The ``reconcile`` job: read back what a marketplace shows, fix drift, record what differed.
 
-Holding the channel's lock (``sync/channel_lock.py``), like a push, it first brings the
-channel's orders up to date: the ``orders`` poll's own import from the stored cursor
-(:func:`~stockbridge.sync.order_poll.catch_up_orders`). A marketplace sale not imported
-yet shows as fewer units there than stockbridge offers, and re-asserting the higher
-quantity would offer the sold unit again; imported, the sale is reserved and the offer
-read next is net of it. Then it walks every published row of the channel (or only the
-publications named in the job's payload, ``{"publication_ids": [...]}``, as a webhook
-queues it) in batches as large as the marketplace's bulk calls, and for each batch:
+It first brings the channel's orders up to date: the ``orders`` poll's own import
+from the stored cursor (:func:`~stockbridge.sync.order_poll.catch_up_orders`). A
+marketplace sale not imported yet shows as fewer units there than stockbridge offers,
+and re-asserting the higher quantity would offer the sold unit again; imported, the
+sale is reserved and the offer read next is net of it. Then it walks every published
+row of the channel (or only the publications named in the job's payload,
+``{"publication_ids": [...]}``, as a webhook queues it) in batches as large as the
+marketplace's bulk calls, and for each batch, holding the channel's lock
+(``sync/channel_lock.py``) as a push does, but only for that batch (so a sale's push
+waits for one batch, not for the whole walk):
 
 1. reads the rows and what stockbridge offers now (``commerce/offer.py``);
 2. reads the marketplace's quantity and price of each SKU (``ChannelAdapter.read_offers``);
@@ -131,33 +133,36 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
     engine = cast(Engine, run.sessions.kw["bind"])
     for name in COUNTS:
         run.counts.setdefault(name, 0)
-    with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
-        with transaction(run.sessions) as session:
-            channel = channels.get_channel(session, channel_id)
-            settings = channels.channel_settings(channel)
-            rules = ChannelRules.of(settings)
-            link = channels.read_link(ctx, channel)
-            query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
-            total = session.scalar(select(func.count()).select_from(query)) or 0
-        refreshed: list[TokenSet] = []
-        adapter = channels.link_adapter(ctx, link, refreshed)
-        source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
-        policy = _Policy(channel_id, settings.conflicts, source)
-        size = batch_size(adapter)
-        done, after = 0, 0
-        try:
-            catch_up_orders(run, adapter)
-            run.progress(0, total)
-            while batch := _next_batch(run, rules, channel_id, after, size, ids):
-                again = partial(_next_batch, run, rules, channel_id, after, size, ids)
-                batch = _reconcile_batch(adapter, run, batch, policy, again)
-                if not batch:
-                    break
-                after = batch[-1][0].id
-                done += len(batch)
-                run.progress(done, max(done, total))
-        finally:
-            keep_tokens(ctx, run, link, refreshed)
+    with transaction(run.sessions) as session:
+        channel = channels.get_channel(session, channel_id)
+        settings = channels.channel_settings(channel)
+        rules = ChannelRules.of(settings)
+        link = channels.read_link(ctx, channel)
+        query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
+        total = session.scalar(select(func.count()).select_from(query)) or 0
+    refreshed: list[TokenSet] = []
+    adapter = channels.link_adapter(ctx, link, refreshed)
+    source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
+    policy = _Policy(channel_id, settings.conflicts, source)
+    size = batch_size(adapter)
+    done, after = 0, 0
+    try:
+        catch_up_orders(run, adapter)
+        run.progress(0, total)
+        while True:
+            # The lock for one batch at a time: a push waiting for it goes next.
+            with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
+                batch = _next_batch(run, rules, channel_id, after, size, ids)
+                if batch:
+                    again = partial(_next_batch, run, rules, channel_id, after, size, ids)
+                    batch = _reconcile_batch(adapter, run, batch, policy, again)
+            if not batch:
+                break
+            after = batch[-1][0].id
+            done += len(batch)
+            run.progress(done, max(done, total))
+    finally:
+        keep_tokens(ctx, run, link, refreshed)
     return run.counts
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stockbridge.channels.base import Money, PriceUpdate, StockLevel
+from stockbridge.channels.ebay.adapter import EbayAdapter
 from tests.channels.ebay.conftest import Connected, calls, connect, listing
 from tests.sandbox.ebay.conftest import EbayHarness
 
@@ -90,3 +91,74 @@ def test_prices_change_on_the_offer(listed: Connected, shop: EbayHarness) -> Non
     assert result.calls == 2  # the look-up of GHOST's offer, then one bulk call
     offer = next(o for o in shop.get_state()["offers"].values() if o["sku"] == "LAMP-0")
     assert offer["body"]["pricingSummary"]["price"] == {"currency": "GBP", "value": "12.50"}
+
+
+def recreate_offer(shop: EbayHarness, sku: str) -> tuple[str, str]:
+    """The seller deletes the SKU's offer on eBay and creates it again (a new offer id),
+    as Seller Hub does; (old id, new id)."""
+    offers = shop.get_state()["offers"]
+    old_id, old = next((key, o) for key, o in offers.items() if o["sku"] == sku)
+    assert shop.call("DELETE", f"/offer/{old_id}").status_code == 204
+    keys = {"sku": sku, "marketplaceId": old["marketplace_id"], "format": old["format"]}
+    created = shop.call("POST", "/offer", json=old["body"] | keys)
+    assert created.status_code == 201, created.text
+    shop.http.delete("/_sandbox/calls")
+    return old_id, str(created.json()["offerId"])
+
+
+def remembering(shop: EbayHarness, listed: Connected) -> EbayAdapter:
+    """A fresh adapter told the offer ids stored when the SKUs were listed, as a push is."""
+    refs = listed.adapter.find_listings([f"LAMP-{n}" for n in range(3)])
+    adapter = connect(shop).adapter
+    adapter.remember(refs.values())
+    return adapter
+
+
+def test_a_stale_offer_id_is_looked_up_again_and_the_quantity_sent_once_more(
+    listed: Connected, shop: EbayHarness
+) -> None:
+    adapter = remembering(shop, listed)
+    _, new_id = recreate_offer(shop, "LAMP-0")
+
+    result = adapter.set_quantities([StockLevel("LAMP-0", 2), StockLevel("LAMP-1", 3)])
+
+    assert sorted(result.accepted) == ["LAMP-0", "LAMP-1"]
+    assert result.rejected == {}
+    # The refused entry, the look-up of LAMP-0 alone, and LAMP-0 sent again.
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 2, "getOffers": 1}
+    assert result.calls == 3
+    assert shop.get_state()["offers"][new_id]["body"]["availableQuantity"] == 2
+    assert result.found["LAMP-0"].external_id == new_id
+    assert set(result.found) == {"LAMP-0"}
+    adapter.set_quantities([StockLevel("LAMP-0", 1)])  # the new id is kept: no look-up
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 3, "getOffers": 1}
+
+
+def test_a_stale_offer_id_is_looked_up_again_for_a_price(
+    listed: Connected, shop: EbayHarness
+) -> None:
+    adapter = remembering(shop, listed)
+    _, new_id = recreate_offer(shop, "LAMP-1")
+
+    result = adapter.set_prices([PriceUpdate("LAMP-1", Money(1250, "GBP"))])
+
+    assert result.accepted == ("LAMP-1",)
+    price = shop.get_state()["offers"][new_id]["body"]["pricingSummary"]["price"]
+    assert price == {"currency": "GBP", "value": "12.50"}
+
+
+def test_an_offer_deleted_and_not_recreated_is_retried_once_then_refused_for_its_price(
+    listed: Connected, shop: EbayHarness
+) -> None:
+    adapter = remembering(shop, listed)
+    offers = shop.get_state()["offers"]
+    old_id = next(key for key, o in offers.items() if o["sku"] == "LAMP-2")
+    assert shop.call("DELETE", f"/offer/{old_id}").status_code == 204
+    shop.http.delete("/_sandbox/calls")
+
+    priced = adapter.set_prices([PriceUpdate("LAMP-2", Money(1250, "GBP"))])
+    counted = adapter.set_quantities([StockLevel("LAMP-2", 1)])
+
+    assert "no eBay offer" in priced.rejected["LAMP-2"]
+    assert counted.accepted == ("LAMP-2",)  # its item's quantity, as for a SKU never offered
+    assert calls(shop) == {"bulkUpdatePriceQuantity": 2, "getOffers": 1}

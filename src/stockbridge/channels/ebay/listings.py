@@ -12,7 +12,7 @@ id, once published, is in ``refs["listing_id"]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -40,8 +40,14 @@ from stockbridge.errors import ChannelError, ChannelErrorCategory
 INVENTORY = "/sell/inventory/v1"
 #: Entries per bulk Inventory call (MARKETPLACE-NOTES.md).
 BULK_LIMIT = 25
-#: eBay's "this offer is not available" (withdrawing an offer that is not live).
+#: eBay's "this offer is not available": withdrawing an offer that is not live, or an
+#: offer id that does not exist (any more).
 OFFER_NOT_AVAILABLE = "25713"
+
+#: One SKU's change (a quantity or a price), and how its bulk request is made from its
+#: offer (None: it cannot be sent).
+_Entry = StockLevel | PriceUpdate
+_Build = Callable[[_Entry, OfferSummary | None], dict[str, Any] | None]
 
 
 def chunks(values: Sequence[Any], size: int = BULK_LIMIT) -> Iterator[Sequence[Any]]:
@@ -278,10 +284,13 @@ class EbayListings:
 
     # --- stock and prices -----------------------------------------------------------
 
-    def _push(self, requests: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], dict[str, str]]:
-        """bulkUpdatePriceQuantity in chunks; per SKU, accepted when all its entries are."""
+    def _push(
+        self, requests: list[tuple[str, dict[str, Any]]]
+    ) -> tuple[list[str], dict[str, EntryOutcome | None]]:
+        """bulkUpdatePriceQuantity in chunks; per SKU, accepted when all its entries are,
+        else refused with its first failed entry (None: the answer did not name it)."""
         accepted: list[str] = []
-        rejected: dict[str, str] = {}
+        refused: dict[str, EntryOutcome | None] = {}
         for chunk in chunks(requests):
             body = self.client.json(
                 Api.INVENTORY,
@@ -298,8 +307,42 @@ class EbayListings:
                 if outcomes and failed is None:
                     accepted.append(sku)
                 else:
-                    rejected[sku] = _reason(failed)
-        return accepted, rejected
+                    refused[sku] = failed
+        return accepted, refused
+
+    def _send(self, entries: Sequence[_Entry], build: _Build) -> PushResult:
+        """Push ``entries``, each request built from the SKU's offer (``build`` answers
+        None: nothing to send, refused). A SKU refused because the offer id it was sent
+        with no longer exists (deleted on eBay, maybe re-created under a new id: the
+        stored id is stale) is looked up again by SKU and sent once more; the offer found
+        is answered in ``found``."""
+        before = self.client.calls
+        rejected: dict[str, str] = {}
+        accepted, refused = self._push(self._requests(entries, build, rejected))
+        stale = [entry for entry in entries if _offer_gone(refused.get(entry.sku))]
+        found: dict[str, ListingRef] = {}
+        if stale:
+            for entry in stale:
+                del refused[entry.sku]
+                self._offers.pop(entry.sku, None)  # forgotten: the next use looks it up
+            again, refused_again = self._push(self._requests(stale, build, rejected))
+            accepted += again
+            refused.update(refused_again)
+            found = {e.sku: self._ref(offer) for e in stale if (offer := self._offers.get(e.sku))}
+        rejected.update({sku: _reason(outcome) for sku, outcome in refused.items()})
+        return PushResult(tuple(accepted), rejected, self.client.calls - before, found)
+
+    def _requests(
+        self, entries: Sequence[_Entry], build: _Build, rejected: dict[str, str]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        requests = []
+        for entry in entries:
+            request = build(entry, self._offer_for(entry.sku))
+            if request is None:
+                rejected[entry.sku] = f"no eBay offer on {self.marketplace_id}"
+            else:
+                requests.append((entry.sku, request))
+        return requests
 
     def set_quantities(self, levels: Sequence[StockLevel]) -> PushResult:
         """Absolute quantities on each item and its offer, 25 SKUs a call.
@@ -307,30 +350,21 @@ class EbayListings:
         A SKU without an offer gets its item quantity only. Whole-call failures other
         than a refusal are raised: quantities are absolute, so resending is harmless.
         """
-        before = self.client.calls
-        wanted = _last_per_sku(levels)
-        requests = []
-        for level in wanted:
-            offer = self._offer_for(level.sku)
-            requests.append(
-                (level.sku, mapping.quantity_request(level, offer.offer_id if offer else None))
-            )
-        accepted, rejected = self._push(requests)
-        return PushResult(tuple(accepted), rejected, calls=self.client.calls - before)
+
+        def build(level: _Entry, offer: OfferSummary | None) -> dict[str, Any]:
+            assert isinstance(level, StockLevel)
+            return mapping.quantity_request(level, offer.offer_id if offer else None)
+
+        return self._send(_last_per_sku(levels), build)
 
     def set_prices(self, prices: Sequence[PriceUpdate]) -> PushResult:
         """Each SKU's offer price, 25 SKUs a call; a SKU without an offer is rejected."""
-        before = self.client.calls
-        rejected: dict[str, str] = {}
-        requests = []
-        for update in _last_per_sku(prices):
-            offer = self._offer_for(update.sku)
-            if offer is None:
-                rejected[update.sku] = f"no eBay offer on {self.marketplace_id}"
-            else:
-                requests.append((update.sku, mapping.price_request(update, offer.offer_id)))
-        accepted, refused = self._push(requests)
-        return PushResult(tuple(accepted), {**rejected, **refused}, self.client.calls - before)
+
+        def build(update: _Entry, offer: OfferSummary | None) -> dict[str, Any] | None:
+            assert isinstance(update, PriceUpdate)
+            return mapping.price_request(update, offer.offer_id) if offer else None
+
+        return self._send(_last_per_sku(prices), build)
 
     # --- reading back -----------------------------------------------------------------
 
@@ -364,6 +398,15 @@ class EbayListings:
             offers[sku] = MarketplaceOffer(sku, min(shown) if shown else None, price)
         missing = tuple(sku for sku in wanted if sku not in items)
         return ReadBack(offers, missing, calls=self.client.calls - before)
+
+
+def _offer_gone(outcome: EntryOutcome | None) -> bool:
+    """eBay refused the entry because the offer id it named does not exist."""
+    return (
+        outcome is not None
+        and outcome.offer_id is not None
+        and (outcome.error_id == OFFER_NOT_AVAILABLE)
+    )
 
 
 def _reason(outcome: EntryOutcome | None) -> str:

@@ -75,6 +75,8 @@ class EntryOutcome:
     message: str | None
     #: The first error's parameters (eBay names an existing offer's id this way).
     parameters: Mapping[str, str] = field(default_factory=dict)
+    #: The first error's ``errorId`` (``"25713"``: the offer named does not exist).
+    error_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -83,9 +85,10 @@ class EntryOutcome:
     @classmethod
     def parse(cls, entry: Mapping[str, Any]) -> EntryOutcome:
         errors = entry.get("errors") or []
-        message, parameters = None, {}
+        message, parameters, error_id = None, {}, None
         if errors:
             first = errors[0]
+            error_id = str(first["errorId"]) if first.get("errorId") is not None else None
             message = f"{first.get('errorId', '')}: {first.get('message', '')}".strip(": ")
             parameters = {
                 str(p.get("name")): str(p.get("value")) for p in first.get("parameters") or []
@@ -97,6 +100,7 @@ class EntryOutcome:
             offer_id=str(offer_id) if offer_id else None,
             message=message,
             parameters=parameters,
+            error_id=error_id,
         )
 
 
