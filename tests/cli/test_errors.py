@@ -11,36 +11,48 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.cli.conftest import RunMain, RunProcess
 
+INVALID_SETTINGS = [
+    pytest.param(
+        "STOCKBRIDGE_DATABASE_URL",
+        "mysql://x",
+        "error: invalid setting STOCKBRIDGE_DATABASE_URL: "
+        "must start with sqlite:// or postgresql+psycopg://",
+        id="database_url",
+    ),
+    pytest.param(
+        "STOCKBRIDGE_PORT",
+        "abc",
+        "error: invalid setting STOCKBRIDGE_PORT: "
+        "Input should be a valid integer, unable to parse string as an integer",
+        id="port",
+    ),
+    pytest.param(
+        "STOCKBRIDGE_ENCRYPTION_KEY",
+        "short",
+        "error: invalid setting STOCKBRIDGE_ENCRYPTION_KEY: "
+        "each key must be 32 url-safe base64-encoded bytes (Fernet)",
+        id="encryption_key",
+    ),
+]
 
-@pytest.mark.parametrize(
-    ("variable", "value", "line"),
-    [
-        (
-            "STOCKBRIDGE_DATABASE_URL",
-            "mysql://x",
-            "error: invalid setting STOCKBRIDGE_DATABASE_URL: "
-            "must start with sqlite:// or postgresql+psycopg://",
-        ),
-        (
-            "STOCKBRIDGE_PORT",
-            "abc",
-            "error: invalid setting STOCKBRIDGE_PORT: "
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
-        (
-            "STOCKBRIDGE_ENCRYPTION_KEY",
-            "short",
-            "error: invalid setting STOCKBRIDGE_ENCRYPTION_KEY: "
-            "each key must be 32 url-safe base64-encoded bytes (Fernet)",
-        ),
-    ],
-)
-def test_an_invalid_setting_is_one_line_naming_it_and_exit_2(
-    run_process: RunProcess, variable: str, value: str, line: str
+
+def test_an_invalid_setting_is_one_line_naming_it_and_exit_2_from_a_real_process(
+    run_process: RunProcess,
 ) -> None:
+    [(variable, value, line)] = [case.values for case in INVALID_SETTINGS[:1]]
+
     result = run_process("keys", "list", env={variable: value})
 
     assert (result.returncode, result.stderr.splitlines(), result.stdout) == (2, [line], "")
+
+
+@pytest.mark.parametrize(("variable", "value", "line"), INVALID_SETTINGS)
+def test_an_invalid_setting_is_one_line_naming_it_and_exit_2(
+    run_main: RunMain, variable: str, value: str, line: str
+) -> None:
+    outcome = run_main("keys", "list", env={variable: value})
+
+    assert (outcome.code, outcome.stderr.splitlines(), outcome.stdout) == (2, [line], "")
 
 
 def test_bad_csv_lines_are_listed_then_one_error_line_and_exit_1(

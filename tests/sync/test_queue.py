@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -202,6 +203,26 @@ def test_an_idle_consumer_takes_a_job_queued_in_its_process_without_polling(
     job = wait_for(lambda: _status(sessions, second), timeout=15)
 
     assert job.status is JobStatus.SUCCEEDED
+
+
+def test_stopping_an_idle_consumer_ends_its_threads_without_waiting_for_a_poll(
+    sessions: sessionmaker[Session], make_queue: MakeQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle workers waiting for an enqueue see the stop at once: with polls a minute apart
+    and a 20 s shutdown timeout, every consumer thread has ended when the stop returns."""
+    monkeypatch.setattr(queue_module, "MAX_POLL_SECONDS", 60.0)
+    queue = make_queue()
+    before = set(threading.enumerate())
+    queue.start_in_process(periodic=False)
+    started = set(threading.enumerate()) - before
+    with sessions.begin() as session:  # a job done leaves both workers idle in a dequeue
+        job_id = jobs.enqueue_job(session, queue, kind=JobKind.CLEANUP).id
+    wait_for(lambda: _status(sessions, job_id))
+
+    queue.stop_in_process(timeout=20)
+
+    assert started, "the consumer started threads"
+    assert [thread.name for thread in started if thread.is_alive()] == []
 
 
 def test_a_short_delayed_wake_up_is_kept_by_the_timer_and_runs_the_job(

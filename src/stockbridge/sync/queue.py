@@ -72,7 +72,8 @@ class SignalledSqliteStorage(SqliteStorage):  # type: ignore[misc]
 
     ``dequeue`` blocks (Huey's worker then does not sleep between polls): when the file
     holds no message it waits for this process's next ``enqueue``, or
-    :data:`MAX_POLL_SECONDS` for one another process wrote.
+    :data:`MAX_POLL_SECONDS` for one another process wrote. While the consumer stops
+    (:meth:`stop_waiting`), it does not wait, so its workers see the stop at once.
     """
 
     blocking = True
@@ -80,6 +81,7 @@ class SignalledSqliteStorage(SqliteStorage):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._enqueued = 0
+        self._stopping = False
         self._signal = threading.Condition()
 
     def enqueue(self, data: bytes, priority: int | None = None) -> None:
@@ -94,9 +96,17 @@ class SignalledSqliteStorage(SqliteStorage):  # type: ignore[misc]
         data: bytes | None = super().dequeue()
         if data is None:
             with self._signal:
-                self._signal.wait_for(lambda: self._enqueued != seen, timeout=MAX_POLL_SECONDS)
+                self._signal.wait_for(
+                    lambda: self._enqueued != seen or self._stopping, timeout=MAX_POLL_SECONDS
+                )
             data = super().dequeue()
         return data
+
+    def stop_waiting(self, stopping: bool = True) -> None:
+        """Idle dequeues return at once while ``stopping`` (a consumer shuts down)."""
+        with self._signal:
+            self._stopping = stopping
+            self._signal.notify_all()
 
 
 class _ThreadConsumer(Consumer):  # type: ignore[misc]
@@ -198,6 +208,7 @@ class JobQueue:
             return
         consumer = self.consumer(workers=workers, periodic=periodic, threads=True)
         assert isinstance(consumer, _ThreadConsumer)
+        self._stop_waiting(False)
         consumer.start()
         self._consumer = consumer
         logger.info("job consumer started in-process on the %s", self.describe())
@@ -207,7 +218,16 @@ class JobQueue:
         if consumer is None:
             return
         consumer.shutdown_timeout = timeout
+        # The flag first, then the idle workers' wait ends: each sees the flag as its
+        # dequeue returns, instead of after a poll interval.
+        consumer.stop_flag.set()
+        self._stop_waiting(True)
         consumer.stop(graceful=True)
+
+    def _stop_waiting(self, stopping: bool) -> None:
+        storage = self.huey.storage
+        if isinstance(storage, SignalledSqliteStorage):
+            storage.stop_waiting(stopping)
 
     def close(self) -> None:
         self.push_wakeups.remove()

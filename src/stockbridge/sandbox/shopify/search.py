@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _TOKEN = re.compile(
     # Dotted fields (``variants.price``) serve webhook filters; connections have none.
@@ -74,7 +75,13 @@ def parse_query(query: str) -> list[list[Term]]:
 def matches(query: str | None, record: Searchable) -> bool:
     if not query or not query.strip():
         return True
-    return any(all(_holds(term, record) for term in group) for group in parse_query(query))
+    return any(all(_holds(term, record) for term in group) for group in _groups(query))
+
+
+@lru_cache(maxsize=256)
+def _groups(query: str) -> tuple[tuple[Term, ...], ...]:
+    """``parse_query`` once per query: a connection filters every record by the same one."""
+    return tuple(tuple(group) for group in parse_query(query))
 
 
 def _holds(term: Term, record: Searchable) -> bool:
