@@ -3,12 +3,16 @@ rate, acknowledged at once; the processing waits in a job."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
 from stockbridge.db.models import EcomWebhookLog, JobKind, SyncJob, WebhookStatus
+from tests.sync.conftest import wait_for
 from tests.webhooks.conftest import Stockbridge
 
 
@@ -87,6 +91,30 @@ def test_an_oversized_delivery_is_413_and_leaves_nothing(stockbridge: Stockbridg
     assert answer.status_code == 413, answer.text
     assert answer.json()["status"] == 413
     assert logs(stockbridge) == []
+
+
+def test_a_client_gone_mid_body_is_a_quiet_info_and_leaves_nothing(
+    stockbridge: Stockbridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    url = urlsplit(stockbridge.endpoint("shopify"))
+    head = (
+        f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2000\r\n"
+        "X-Shopify-Topic: orders/create\r\nX-Shopify-Webhook-Id: gone-1\r\n\r\n"
+    )
+    with socket.create_connection((url.hostname, url.port or 80), timeout=10) as client:
+        client.sendall(head.encode() + b'{"id": 6, "note": "')  # then the client goes
+
+    def disconnect_logged() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "client disconnected" in r.getMessage()]
+
+    [record] = wait_for(disconnect_logged)
+    assert record.levelno == logging.INFO
+    assert url.path in record.getMessage()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert logs(stockbridge) == []
+    assert webhook_jobs(stockbridge) == 0
 
 
 def test_an_unknown_channel_is_404(stockbridge: Stockbridge) -> None:
