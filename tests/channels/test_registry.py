@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,14 @@ def broken():
 
 
 @pytest.fixture
-def installed_plugin(tmp_path: Path) -> Iterator[None]:
+def plugin_source() -> str:
+    return PLUGIN
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, plugin_source: str) -> Iterator[None]:
     """A real distribution on sys.path whose entry points name one good and one bad provider."""
-    (tmp_path / "toy_channel.py").write_text(PLUGIN)
+    (tmp_path / "toy_channel.py").write_text(plugin_source)
     info = tmp_path / "toy_channel-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-channel\nVersion: 1.0\n")
@@ -112,3 +118,13 @@ def test_something_that_is_not_a_provider_is_refused() -> None:
 def test_listing_the_providers_finds_them_without_a_lookup_first(installed_plugin: None) -> None:
     # An app building its channel schemas lists the providers before any is looked up.
     assert "toy" in ProviderRegistry().known()
+
+
+@pytest.mark.parametrize("plugin_source", ["import time\ntime.sleep(0.3)\n" + PLUGIN])
+def test_callers_while_a_slow_plugin_is_discovered_wait_for_it(installed_plugin: None) -> None:
+    registry = ProviderRegistry()
+
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(lambda _: registry.get("toy").key, range(4)))
+
+    assert found == ["toy"] * 4

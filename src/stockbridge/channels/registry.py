@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -62,8 +62,11 @@ class ProviderRegistry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Held for the whole discovery, so a caller meanwhile waits for every provider.
+        # Re-entrant: a provider's import may itself look one up.
+        self._discovery = threading.RLock()
         self._providers: dict[str, ChannelProvider] = {}
-        self._discovered = False
+        self._discovered = self._discovering = False
 
     def register(self, provider: ChannelProvider) -> None:
         if not isinstance(provider, ChannelProvider):
@@ -91,20 +94,30 @@ class ProviderRegistry:
 
     def discover(self) -> None:
         """Import the built-in providers and every ``stockbridge.channels`` entry point, once."""
-        with self._lock:
-            if self._discovered:
+        if self._discovered:
+            return
+        with self._discovery:
+            # Only the discovering thread can find ``_discovering`` set: the others wait.
+            if self._discovered or self._discovering:
                 return
-            self._discovered = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            # One broken plug-in must not take the built-in marketplaces down with it.
+            self._discovering = True
             try:
-                loaded = point.load()
-                provider = loaded() if callable(loaded) and not hasattr(loaded, "key") else loaded
-                self.register(provider)
-            except Exception as error:
-                log.error("channel provider %s (%s) not loaded: %s", point.name, point.value, error)
+                for module in BUILTIN_MODULES:
+                    importlib.import_module(module)
+                for point in entry_points(group=ENTRY_POINT_GROUP):
+                    self._load(point)
+                self._discovered = True
+            finally:
+                self._discovering = False
+
+    def _load(self, point: EntryPoint) -> None:
+        # One broken plug-in must not take the built-in marketplaces down with it.
+        try:
+            loaded = point.load()
+            provider = loaded() if callable(loaded) and not hasattr(loaded, "key") else loaded
+            self.register(provider)
+        except Exception as error:
+            log.error("channel provider %s (%s) not loaded: %s", point.name, point.value, error)
 
 
 registry = ProviderRegistry()
