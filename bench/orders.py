@@ -465,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-orders", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=500, help="webhook deliveries a second")
     parser.add_argument("--seconds", type=float, default=30, help="of webhook load")
-    parser.add_argument("--workers", type=int, default=2, help="`serve --workers` of webhook_ack")
+    parser.add_argument("--workers", type=int, default=1, help="`serve --workers` of webhook_ack")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--pg-admin", default=os.environ.get("BENCH_PG_ADMIN", DEFAULT_PG_ADMIN))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
