@@ -285,7 +285,9 @@ SHOPIFY_SECRET = "bench-shopify-app-secret"
 ACK_GOAL_P99_MS = 50
 
 
-def webhook_ack(database_url: str, rate: float, seconds: float, redis_url: str) -> dict[str, Any]:
+def webhook_ack(
+    database_url: str, rate: float, seconds: float, redis_url: str, workers: int
+) -> dict[str, Any]:
     """``stockbridge serve`` on PostgreSQL (jobs queued on Redis, no worker), loaded by
     ``bench.webhook_load`` in a process of its own; then every delivery's log row counted.
     The same generator against uvicorn's floor app first, to show what it adds itself."""
@@ -304,7 +306,7 @@ def webhook_ack(database_url: str, rate: float, seconds: float, redis_url: str) 
         channel_id = _store_shopify_channel(sessions, settings)
         floor = _floor(rate, seconds)
         port = _free_port()
-        with _serving(settings, port):
+        with _serving(settings, port, workers):
             found = _generate(f"http://127.0.0.1:{port}/api/ecom/webhooks/shopify/{channel_id}",
                               rate, seconds)  # fmt: skip
         delivery_ids = found.pop("delivery_ids")
@@ -319,6 +321,7 @@ def webhook_ack(database_url: str, rate: float, seconds: float, redis_url: str) 
         "logged": logged,
         "lost": lost,
         "floor": {key: floor[key] for key in ("achieved_rate", "latency_ms", "generator")},
+        "server": f"stockbridge serve --workers {workers}",
         "goal": f"p99 < {ACK_GOAL_P99_MS} ms at {rate:g}/s, all 2xx, none lost",
         "met": p99 < ACK_GOAL_P99_MS and all_2xx == found["sent"] and lost == 0,
     }
@@ -357,13 +360,14 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes], path: str) -> No
 
 
 @contextmanager
-def _serving(settings: Settings, port: int) -> Iterator[None]:
+def _serving(settings: Settings, port: int, workers: int) -> Iterator[None]:
     """``stockbridge serve`` in a process of its own, as an operator runs it."""
     clean = {name: value for name, value in os.environ.items() if "STOCKBRIDGE" not in name}
     assert settings.encryption_key is not None
     assert settings.shopify_client_secret is not None
+    command = [sys.executable, "-m", "stockbridge", "serve", "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "stockbridge", "serve", "--port", str(port)],
+        [*command, "--workers", str(workers)],
         env={
             **clean,
             "STOCKBRIDGE_DATABASE_URL": settings.database_url,
@@ -449,7 +453,7 @@ CASES = ("webhook_ack", "import_throughput", "backfill_rss")
 
 def run_case(name: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
     if name == "webhook_ack":
-        return webhook_ack(database_url, args.rate, args.seconds, args.redis)
+        return webhook_ack(database_url, args.rate, args.seconds, args.redis, args.workers)
     if name == "import_throughput":
         return import_throughput(database_url, args.orders)
     return backfill_rss(database_url, args.rss_orders, args.redis)
@@ -461,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-orders", type=int, default=50_000)
     parser.add_argument("--rate", type=float, default=500, help="webhook deliveries a second")
     parser.add_argument("--seconds", type=float, default=30, help="of webhook load")
+    parser.add_argument("--workers", type=int, default=1, help="`serve --workers` of webhook_ack")
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--pg-admin", default=os.environ.get("BENCH_PG_ADMIN", DEFAULT_PG_ADMIN))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))

@@ -10,12 +10,17 @@ Request ``i`` is due at ``start + i / rate`` whatever happened to the others (op
 and its latency is measured from that due time, not from when it was written, so time a
 request spends waiting for a free connection or for the generator counts against the
 server instead of disappearing (coordinated omission). Each delivery has its own
-``X-Shopify-Webhook-Id``. HTTP/1.1 is spoken on raw asyncio streams: a request takes an
-idle connection or opens a new one, so connections grow to what the load needs.
+``X-Shopify-Webhook-Id``. HTTP/1.1 is spoken on raw asyncio streams over a fixed pool of
+keep-alive connections (``--connections``; default one per 25 requests a second, at
+least 4), each used once by the warm-up before the clock starts. A request is queued at
+its due time and written by the first connection that is free, in due order; so a
+server that falls behind makes requests wait in that queue, which the latency counts,
+rather than making the generator open a connection per waiting request (a run against a
+collapsing server once opened 14,970). A connection that fails is closed and replaced.
 
 The generator measures itself too: ``send_lag_ms`` is how late it wrote requests after
-their due time (large values mean the generator, not the server, is behind), and
-``cpu_percent`` its own CPU time over the run's wall time.
+their due time (waiting for a free connection included: against the floor app it is the
+generator's own lag), and ``cpu_percent`` its own CPU time over the run's wall time.
 
 ``--floor`` instead serves a minimal ASGI app answering 200 at once, with uvicorn on the
 given port: the same generator against it measures the floor that generator, uvicorn and
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import resource
 import time
 import uuid
@@ -50,27 +56,6 @@ class Run:
     errors: list[str] = field(default_factory=list)
     delivery_ids: list[str] = field(default_factory=list)
     connections: int = 0
-
-
-class Connections:
-    """Idle keep-alive connections to one host; a new one whenever none is idle."""
-
-    def __init__(self, host: str, port: int, run: Run) -> None:
-        self._host, self._port, self._run = host, port, run
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-
-    async def take(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._idle:
-            return self._idle.pop()
-        self._run.connections += 1
-        return await asyncio.open_connection(self._host, self._port)
-
-    def give_back(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
-        self._idle.append(connection)
-
-    def close(self) -> None:
-        for _reader, writer in self._idle:
-            writer.close()
 
 
 def delivery(n: int, host: str, path: str, secret: str) -> tuple[str, bytes]:
@@ -103,46 +88,78 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def send(pool: Connections, request: bytes, due: float, run: Run) -> None:
-    try:
-        connection = await pool.take()
-        reader, writer = connection
-        run.send_lag_ms.append((time.perf_counter() - due) * 1000)
-        writer.write(request)
-        status = await asyncio.wait_for(read_response(reader), TIMEOUT_SECONDS)
-    except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
-        run.errors.append(repr(error))
-        return
-    run.latencies_ms.append((time.perf_counter() - due) * 1000)
-    run.statuses[str(status)] = run.statuses.get(str(status), 0) + 1
-    pool.give_back(connection)
+def pool_size(rate: float) -> int:
+    """Connections for ``rate``: enough for every request to be in flight for 40 ms."""
+    return max(4, math.ceil(rate / 25))
 
 
-async def load(url: str, secret: str, rate: float, seconds: float, warmup: int) -> dict[str, Any]:
+async def connection_worker(
+    host: str, port: int, queue: asyncio.Queue[tuple[float, bytes] | None], run: Run
+) -> None:
+    """One keep-alive connection sending the queued requests one after the other; a
+    connection that fails is closed and the next request opens a new one."""
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    while (item := await queue.get()) is not None:
+        due, request = item
+        try:
+            if connection is None:
+                run.connections += 1
+                connection = await asyncio.open_connection(host, port)
+            reader, writer = connection
+            run.send_lag_ms.append((time.perf_counter() - due) * 1000)
+            writer.write(request)
+            status = await asyncio.wait_for(read_response(reader), TIMEOUT_SECONDS)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+            run.errors.append(repr(error))
+            if connection is not None:
+                connection[1].close()
+            connection = None
+            continue
+        run.latencies_ms.append((time.perf_counter() - due) * 1000)
+        run.statuses[str(status)] = run.statuses.get(str(status), 0) + 1
+    if connection is not None:
+        connection[1].close()
+
+
+async def send_all(
+    host: str, port: int, requests: list[tuple[float, bytes]], connections: int, run: Run
+) -> None:
+    """Each request queued at its due time (``time.perf_counter``), sent by the first of
+    ``connections`` that is free: in due order, late only when every one is busy."""
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    workers = [
+        asyncio.create_task(connection_worker(host, port, queue, run)) for _ in range(connections)
+    ]
+    for due, request in requests:
+        pause = due - time.perf_counter()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        queue.put_nowait((due, request))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+
+
+async def load(
+    url: str, secret: str, rate: float, seconds: float, warmup: int, connections: int
+) -> dict[str, Any]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     count = int(rate * seconds)
     warm = Run()
-    pool = Connections(host, port, warm)
-    for n in range(warmup):  # connections opened and code paths warm, not measured
-        await send(pool, delivery(-1 - n, host, parts.path, secret)[1], time.perf_counter(), warm)
+    # Not measured: code paths warm, and every connection used once.
+    now = time.perf_counter()
+    warm_requests = [(now, delivery(-1 - n, host, parts.path, secret)[1]) for n in range(warmup)]
+    await send_all(host, port, warm_requests, connections, warm)
     run = Run()
-    pool._run = run
-    requests = [delivery(n, host, parts.path, secret) for n in range(count)]
-    run.delivery_ids = [delivery_id for delivery_id, _ in requests]
+    deliveries = [delivery(n, host, parts.path, secret) for n in range(count)]
+    run.delivery_ids = [delivery_id for delivery_id, _ in deliveries]
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter() + 0.05
-    tasks = []
-    for n, (_delivery_id, request) in enumerate(requests):
-        due = start + n / rate
-        pause = due - time.perf_counter()
-        if pause > 0:
-            await asyncio.sleep(pause)
-        tasks.append(asyncio.create_task(send(pool, request, due, run)))
-    await asyncio.gather(*tasks)
+    due = [(start + n / rate, request) for n, (_id, request) in enumerate(deliveries)]
+    await send_all(host, port, due, connections, run)
     wall = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
-    pool.close()
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     return {
         "offered_rate": rate,
@@ -157,7 +174,8 @@ async def load(url: str, secret: str, rate: float, seconds: float, warmup: int) 
         "generator": {
             "send_lag_ms": summary(run.send_lag_ms),
             "cpu_percent": round(100 * cpu / wall, 1),
-            "connections": run.connections + warm.connections,
+            "connections": connections,
+            "connections_opened": run.connections,
         },
         "delivery_ids": run.delivery_ids,
     }
@@ -197,12 +215,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument(
+        "--connections", type=int, help="keep-alive connections [default: rate / 25, at least 4]"
+    )
     parser.add_argument("--floor", type=int, metavar="PORT", help="serve the floor app instead")
     args = parser.parse_args(argv)
     if args.floor:
         uvicorn.run(_floor_app, host="127.0.0.1", port=args.floor, log_level="warning")
         return 0
-    found = asyncio.run(load(args.url, args.secret, args.rate, args.seconds, args.warmup))
+    connections = args.connections or pool_size(args.rate)
+    found = asyncio.run(
+        load(args.url, args.secret, args.rate, args.seconds, args.warmup, connections)
+    )
     print(json.dumps(found))
     return 0
 

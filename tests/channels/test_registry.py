@@ -66,9 +66,14 @@ def slow():
 
 
 @pytest.fixture
-def installed_plugin(tmp_path: Path) -> Iterator[None]:
+def plugin_source() -> str:
+    return PLUGIN
+
+
+@pytest.fixture
+def installed_plugin(tmp_path: Path, plugin_source: str) -> Iterator[None]:
     """A real distribution on sys.path whose entry points name one good and one bad provider."""
-    (tmp_path / "toy_channel.py").write_text(PLUGIN)
+    (tmp_path / "toy_channel.py").write_text(plugin_source)
     info = tmp_path / "toy_channel-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-channel\nVersion: 1.0\n")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.importer import import_from_string
 
 from stockbridge.access.keys import authenticate
 from stockbridge.cli import server
@@ -30,6 +31,7 @@ from stockbridge.db.models import (
     StockLedgerEntry,
 )
 from stockbridge.demo import is_empty, seed_demo_data
+from stockbridge.settings import get_settings
 from tests.cli.conftest import Invoke, RunMain
 
 
@@ -213,6 +215,28 @@ def test_serve_listens_where_the_settings_say_unless_told_otherwise(
     # uvicorn's own proxy headers (trusting any local peer) are off: the app's
     # STOCKBRIDGE_TRUSTED_PROXIES alone decides who the client is.
     assert [run["proxy_headers"] for run in served.runs] == [False, False]
+
+
+def test_serve_with_several_workers_has_each_process_build_the_app_from_the_settings(
+    invoke: Invoke, served: ServeRecorder, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"STOCKBRIDGE_DATABASE_URL": database_url}
+
+    assert invoke("serve", "--workers", "3", env=env).exit_code == 0
+
+    [run] = served.runs
+    assert (run["workers"], run["factory"], run["proxy_headers"]) == (3, True, False)
+    # uvicorn imports this in every worker process and calls it there.
+    factory = import_from_string(run["app"])
+    assert factory is server.served_app
+    monkeypatch.setenv("STOCKBRIDGE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        built = factory()
+    finally:
+        get_settings.cache_clear()
+    assert built["settings"].database_url == database_url
+    assert built["run_jobs"] is True
 
 
 def test_serve_refuses_a_database_without_the_current_schema(

@@ -3,12 +3,19 @@ rate, acknowledged at once; the processing waits in a job."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import ANY
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
+from stockbridge.commerce.channels import get_channel
 from stockbridge.db.models import EcomWebhookLog, JobKind, SyncJob, WebhookStatus
+from tests.sync.conftest import wait_for
 from tests.webhooks.conftest import Stockbridge
 
 
@@ -87,6 +94,90 @@ def test_an_oversized_delivery_is_413_and_leaves_nothing(stockbridge: Stockbridg
     assert answer.status_code == 413, answer.text
     assert answer.json()["status"] == 413
     assert logs(stockbridge) == []
+
+
+def test_a_client_gone_mid_body_is_a_quiet_info_and_leaves_nothing(
+    stockbridge: Stockbridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    url = urlsplit(stockbridge.endpoint("shopify"))
+    head = (
+        f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2000\r\n"
+        "X-Shopify-Topic: orders/create\r\nX-Shopify-Webhook-Id: gone-1\r\n\r\n"
+    )
+    with socket.create_connection((url.hostname, url.port or 80), timeout=10) as client:
+        client.sendall(head.encode() + b'{"id": 6, "note": "')  # then the client goes
+
+    def disconnect_logged() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "client disconnected" in r.getMessage()]
+
+    [record] = wait_for(disconnect_logged)
+    assert record.levelno == logging.INFO
+    assert url.path in record.getMessage()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert logs(stockbridge) == []
+    assert webhook_jobs(stockbridge) == 0
+
+
+def reseal_client_secret(stockbridge: Stockbridge, secret: str) -> None:
+    """Give the shop a client secret of its own, as another server process would store it."""
+    vault = stockbridge.ctx().vault
+    with stockbridge.sessions.begin() as session:
+        channel = get_channel(session, stockbridge.channel_id)
+        assert channel.credentials_encrypted is not None
+        opened = vault.open(channel.credentials_encrypted)
+        credentials = {**opened["credentials"], "client_secret": secret}
+        channel.credentials_encrypted = vault.seal({**opened, "credentials": credentials})
+
+
+def test_credentials_changed_by_another_process_verify_the_very_next_delivery(
+    stockbridge: Stockbridge,
+) -> None:
+    before = stockbridge.shopify("products/update", {"id": 11}, delivery_id="c-1")
+    reseal_client_secret(stockbridge, "the-shops-own-secret")
+    old_secret = stockbridge.shopify("products/update", {"id": 12}, delivery_id="c-2")
+    new_secret = stockbridge.shopify(
+        "products/update", {"id": 13}, delivery_id="c-3", secret="the-shops-own-secret"
+    )
+
+    assert [a.status_code for a in (before, old_secret, new_secret)] == [200, 401, 200]
+    assert [(log.delivery_id, log.status) for log in logs(stockbridge)] == [
+        ("c-1", WebhookStatus.RECEIVED),
+        (ANY, WebhookStatus.REJECTED),
+        ("c-3", WebhookStatus.RECEIVED),
+    ]
+
+
+def test_a_delivery_refused_by_the_secrets_known_before_is_checked_with_the_stored_ones(
+    stockbridge: Stockbridge,
+) -> None:
+    # The shop's secret changes; the first delivery after signs with the new one.
+    assert stockbridge.shopify("products/update", {"id": 14}, delivery_id="k-1").status_code == 200
+    reseal_client_secret(stockbridge, "rotated-secret")
+
+    answer = stockbridge.shopify(
+        "products/update", {"id": 15}, delivery_id="k-2", secret="rotated-secret"
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert [log.status for log in logs(stockbridge)] == [WebhookStatus.RECEIVED] * 2
+
+
+def test_a_deleted_channel_receives_nothing_more(stockbridge: Stockbridge) -> None:
+    assert stockbridge.shopify("products/update", {"id": 16}, delivery_id="d-1").status_code == 200
+    removed = httpx.delete(
+        f"{stockbridge.url}/api/ecom/channels/{stockbridge.channel_id}",
+        headers=stockbridge.admin,
+        timeout=10,
+    )
+    assert removed.status_code == 204, removed.text
+
+    after = stockbridge.shopify("products/update", {"id": 17}, delivery_id="d-2")
+
+    assert after.status_code == 404
+    assert [log.delivery_id for log in logs(stockbridge)] == ["d-1"]
+    assert webhook_jobs(stockbridge) == 1
 
 
 def test_an_unknown_channel_is_404(stockbridge: Stockbridge) -> None:

@@ -77,13 +77,15 @@ def create_app(
         # The one place the client address behind a proxy is decided: uvicorn's own
         # proxy headers are off in `serve` (and by default they trust any local peer).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
-    app.include_router(health.router)
     app.state.channel_context = channel_context
     app.state.job_queue = job_queue
+    # Routes are matched in order, each costing a little: the deliveries marketplaces send
+    # hundreds a second come first (no other route shares their paths).
+    app.include_router(webhook_ingest_router(settings, channel_context))
+    app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(channels_router(channel_context))
     app.include_router(oauth_callback_router())
-    app.include_router(webhook_ingest_router(settings))
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
 

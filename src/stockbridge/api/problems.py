@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from stockbridge.errors import StockbridgeError
 
@@ -200,6 +201,22 @@ DATABASE_PROBLEMS: dict[type[Exception], DatabaseProblem] = {
 }
 
 
+def _client_disconnected(request: Request, error: Exception) -> JSONResponse:
+    """The client went away before its request body was read: nothing was done, and the
+    answer reaches nobody. A client's choice, not the server's error."""
+    logger.info(
+        "client disconnected before its request was read: %s %s",
+        request.method,
+        request.url.path,
+    )
+    return problem_response(
+        request,
+        status=400,
+        title="Client disconnected",
+        detail="the connection closed before the request body was read",
+    )
+
+
 def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(
@@ -215,6 +232,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StockbridgeError, _stockbridge_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     for error_class, answer in DATABASE_PROBLEMS.items():
         app.add_exception_handler(error_class, answer)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -10,10 +10,11 @@ The demo always uses its own SQLite file (``var/demo.db``), whatever
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.markup import escape
 
@@ -34,21 +35,45 @@ Port = Annotated[
 ]
 
 
-def serve(host: Host = None, port: Port = None) -> None:
+Workers = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=64,
+        help="Server processes sharing the port (uvicorn workers); more than one uses more "
+        "than one CPU core.",
+    ),
+]
+#: What each worker process imports when there are several (``--workers``).
+SERVED_APP = "stockbridge.cli.server:served_app"
+
+
+def serve(host: Host = None, port: Port = None, workers: Workers = 1) -> None:
     """Run the API server (uvicorn) with the configured database.
 
-    Without STOCKBRIDGE_REDIS_URL it also runs the job queue's consumer in threads; with
-    it, `stockbridge worker` processes do."""
+    Without STOCKBRIDGE_REDIS_URL it also runs the job queue's consumer in threads (in
+    each worker process); with it, `stockbridge worker` processes do."""
     settings = get_settings()
     configure_logging(settings.log_level)
     require_current_schema(settings.database_url)
-    uvicorn.run(
-        create_app(settings=settings, run_jobs=True),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,  # STOCKBRIDGE_TRUSTED_PROXIES decides, in the app
-    )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": False,  # STOCKBRIDGE_TRUSTED_PROXIES decides, in the app
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings=settings, run_jobs=True), **options)
+    else:
+        # Each worker is a process of its own that imports the app: by name, not object.
+        uvicorn.run(SERVED_APP, factory=True, workers=workers, **options)
+
+
+def served_app() -> FastAPI:
+    """The app one of several ``serve`` worker processes runs (uvicorn calls it there)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings=settings, run_jobs=True)
 
 
 def demo(

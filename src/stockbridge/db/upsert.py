@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,9 +19,17 @@ from stockbridge.db.models import Base
 
 
 def insert_unless_present(
-    session: Session, model: type[Base], values: Mapping[str, Any], *, unique_on: Sequence[str]
+    session: Session,
+    model: type[Base] | Table,
+    values: Mapping[str, Any],
+    *,
+    unique_on: Sequence[str],
 ) -> Insert:
     """An insert of ``values`` that does nothing when a row with the same ``unique_on`` exists.
+
+    Given a model, the statement is ORM-enabled (the session flushes its pending objects
+    first); given a table, it is plain Core, which skips the ORM's statement handling:
+    for a hot path whose session holds nothing pending.
 
     Safe under concurrency: of two transactions inserting the same key, the second waits
     for the first and then inserts nothing (PostgreSQL); SQLite serialises writers.

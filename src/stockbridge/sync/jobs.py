@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, event, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from stockbridge.db.models import ChannelStatus, EcomChannel, JobKind, JobStatus, SyncJob
@@ -34,6 +34,7 @@ from stockbridge.errors import Conflict, NotFound
 logger = logging.getLogger(__name__)
 
 _PENDING_KEY = "stockbridge.sync.pending_wakeups"
+_JOBS = cast(Table, SyncJob.__table__)
 MAX_ERROR_LENGTH = 4000
 
 
@@ -111,6 +112,32 @@ def enqueue_job(
     session.flush()
     wake_after_commit(session, waker, job.id)
     return job
+
+
+def insert_queued_job(
+    session: Session,
+    waker: Waker,
+    *,
+    kind: JobKind,
+    channel_id: int | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> int:
+    """:func:`enqueue_job` as one Core ``INSERT ... RETURNING id``, with no ORM object (for
+    a hot path such as a webhook's acknowledgement); the new job's id."""
+    job_id: int = session.execute(
+        insert(_JOBS)
+        .values(
+            kind=kind,
+            channel_id=channel_id,
+            status=JobStatus.QUEUED,
+            payload=dict(payload or {}),
+            counts={},
+            queued_at=utcnow(),
+        )
+        .returning(_JOBS.c.id)
+    ).scalar_one()
+    wake_after_commit(session, waker, job_id)
+    return job_id
 
 
 def _transition(

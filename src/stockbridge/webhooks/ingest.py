@@ -1,11 +1,19 @@
 """Receiving one delivery: verify its signature on the raw body, log it once, queue it.
 
-:func:`receive` does only what must happen before the acknowledgement: read the
-channel (a short transaction), let the channel's adapter verify the delivery (no
-transaction open: eBay's key may have to be fetched), then, in one transaction, one
-``INSERT ... ON CONFLICT DO NOTHING`` into ``ecom_webhook_logs`` on ``(channel_id,
-delivery_id)`` and, only if the row is new, one ``webhook`` job, whose worker is woken
-after the commit. A repeat of a delivery inserts nothing and queues nothing.
+:func:`receive` does only what must happen before the acknowledgement: let the channel's
+adapter verify the delivery (no transaction open: eBay's key may have to be fetched),
+then, in one transaction, check that the adapter is still made of what the channel's
+row holds, one ``INSERT ... ON CONFLICT DO NOTHING`` into ``ecom_webhook_logs`` on
+``(channel_id, delivery_id)`` and, only if the row is new, one ``webhook`` job, whose
+worker is woken after the commit. A repeat of a delivery inserts nothing and queues
+nothing.
+
+The adapter comes from the process's :class:`~stockbridge.webhooks.verifiers.Verifiers`:
+a channel's secrets are opened once, not per delivery. When the row no longer matches
+(credentials or tokens changed, channel deleted), or the cached adapter refuses the
+delivery, the channel is read again in a short transaction of its own and the delivery
+verified afresh, so a stale entry neither admits nor refuses anything. A challenge
+(eBay's ``GET``) is always answered from the stored secrets.
 
 A delivery whose signature does not verify is logged with status ``rejected`` (under a
 delivery id of its own, since a forger's id must not block the real delivery) and
@@ -17,12 +25,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookRequest
-from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomWebhookLog, JobKind, WebhookStatus
 from stockbridge.db.types import utcnow
@@ -34,7 +42,8 @@ from stockbridge.errors import (
     NotFound,
     StockbridgeError,
 )
-from stockbridge.sync.jobs import Waker, enqueue_job
+from stockbridge.sync.jobs import Waker, enqueue_job, insert_queued_job
+from stockbridge.webhooks.verifiers import ChannelStamp, Verifiers, read_stamp
 
 #: Headers kept with a logged delivery (never a signature or a token).
 KEPT_HEADERS = frozenset(
@@ -50,6 +59,7 @@ KEPT_HEADERS = frozenset(
     }
 )
 REJECTED_TOPIC = "rejected"
+LOGS = cast(Table, EcomWebhookLog.__table__)
 
 
 class SignatureRejected(StockbridgeError):
@@ -68,7 +78,7 @@ class Receipt:
 
 def receive(
     sessions: sessionmaker[Session],
-    ctx: ChannelContext,
+    verifiers: Verifiers,
     waker: Waker,
     *,
     provider: str,
@@ -76,22 +86,37 @@ def receive(
     request: WebhookRequest,
     source_ip: str | None,
 ) -> Receipt:
-    with transaction(sessions) as session:
-        channel = get_channel(session, channel_id)
-        if channel.provider != provider:
-            raise NotFound(f"channel {channel_id} is not a {provider} channel")
-        link = read_link(ctx, channel)
-    try:
-        parsed = link_adapter(ctx, link).parse_webhook(request)
-    except ChannelError as error:
-        if error.category is not ChannelErrorCategory.AUTH_FAILED:
-            raise InvalidInput(str(error.detail or error)) from error
-        _log_rejected(sessions, channel_id, request, source_ip, str(error.detail or error))
-        raise SignatureRejected(str(error.detail or error)) from error
-    if isinstance(parsed, WebhookChallenge):
-        return Receipt(challenge=dict(parsed.response_body))
-    with transaction(sessions) as session:
-        return _log_once(session, waker, channel_id, parsed, request, source_ip)
+    verifier = None if request.method.upper() == "GET" else verifiers.cached(channel_id)
+    if verifier is not None and verifier.stamp.provider != provider:
+        raise NotFound(f"channel {channel_id} is not a {provider} channel")
+    while True:
+        fresh = verifier is None
+        if verifier is None:
+            with transaction(sessions) as session:
+                verifier = verifiers.load(session, channel_id, provider)
+        try:
+            parsed = verifier.adapter.parse_webhook(request)
+        except ChannelError as error:
+            if not fresh:
+                verifier = None  # the cached secrets may be stale: verify with the stored
+                continue
+            if error.category is not ChannelErrorCategory.AUTH_FAILED:
+                raise InvalidInput(str(error.detail or error)) from error
+            _log_rejected(sessions, channel_id, request, source_ip, str(error.detail or error))
+            raise SignatureRejected(str(error.detail or error)) from error
+        if isinstance(parsed, WebhookChallenge):
+            return Receipt(challenge=dict(parsed.response_body))
+        with transaction(sessions) as session:
+            stamp = read_stamp(session, channel_id)
+            if stamp == verifier.stamp or (fresh and _live(stamp, provider)):
+                # Fresh: read a moment ago; a change since is as if made after this
+                # delivery (the same as reading the channel once, before verifying).
+                return _log_once(session, waker, channel_id, parsed, request, source_ip)
+        verifier = None
+
+
+def _live(stamp: ChannelStamp | None, provider: str) -> bool:
+    return stamp is not None and stamp.deleted_at is None and stamp.provider == provider
 
 
 def _headers(request: WebhookRequest) -> dict[str, str]:
@@ -119,12 +144,13 @@ def _log_once(
     }
     inserted = session.execute(
         insert_unless_present(
-            session, EcomWebhookLog, values, unique_on=("channel_id", "delivery_id")
-        ).returning(EcomWebhookLog.id)
+            session, LOGS, values, unique_on=("channel_id", "delivery_id")
+        ).returning(LOGS.c.id)
     ).scalar_one_or_none()
     if inserted is None:
         return Receipt(duplicate=True)
-    queue_processing(session, waker, channel_id, inserted)
+    payload = {"log_id": inserted}
+    insert_queued_job(session, waker, kind=JobKind.WEBHOOK, channel_id=channel_id, payload=payload)
     return Receipt(log_id=inserted)
 
 

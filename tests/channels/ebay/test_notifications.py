@@ -13,7 +13,9 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -25,7 +27,7 @@ from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookReq
 from stockbridge.channels.ebay import EbayAdapter
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.sandbox.ebay.oauth import API_SCOPE
-from tests.channels.ebay.conftest import Connected, calls, connect
+from tests.channels.ebay.conftest import Connected, calls, connect, new_adapter
 from tests.sandbox.ebay.conftest import EbayHarness
 from tests.sandbox.servers import serve_in_thread
 
@@ -182,6 +184,29 @@ def test_a_signed_delivery_is_verified_and_read_with_one_key_fetch(
     # A repeat of a delivery reads the same: the webhook log de-duplicates on delivery_id.
     hook, event = endpoint.received[0]
     assert seller.adapter.parse_webhook(hook) == event
+
+
+def test_a_new_connection_verifies_with_a_known_key_without_building_an_http_client(
+    seller: Connected, shop: EbayHarness, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seller.adapter.register_webhooks(endpoint.url)
+    deleted(shop, "gone5")
+    endpoint.wait_for(1)
+    hook, event = endpoint.received[0]
+    made: list[httpx.Client] = []
+
+    class Counted(httpx.Client):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(httpx, "Client", Counted)
+    fresh = new_adapter(shop, credentials={"verification_token": TOKEN}).adapter
+
+    assert fresh.parse_webhook(hook) == event
+    assert made == []
+    assert calls(shop)["getPublicKey"] == 1
+    fresh.close()
 
 
 def header(signature: dict[str, str]) -> str:

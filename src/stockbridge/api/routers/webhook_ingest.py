@@ -1,26 +1,31 @@
 """``/api/ecom/webhooks/{shopify,ebay}/{channel_id}``: where marketplaces deliver webhooks.
 
 No API key: a delivery is authenticated by its signature. Before the signature is
-checked, the client's address must be within its rate (``429`` with ``Retry-After``)
-and the body within the size limit, counted while it is read (``413``), so an
-unbounded body is never buffered. Then :func:`stockbridge.webhooks.ingest.receive`
-verifies, logs once and queues; the answer follows at once (``200``; a repeat of a
-delivery is ``200`` too, and not processed again).
+checked, the body must be within the size limit, counted while it is read (``413``), so
+an unbounded body is never buffered, and the client's address within its rate (``429``
+with ``Retry-After``). Then :func:`stockbridge.webhooks.ingest.receive` verifies, logs
+once and queues; the answer follows at once (``200``; a repeat of a delivery is ``200``
+too, and not processed again).
+
+This is the one route a marketplace calls hundreds of times a second, so it is kept
+lean: the rate check and everything that touches Redis or the database run in one
+worker thread hop, and the answer is one of two prepared bodies.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from stockbridge.api.deps import ChannelContextDep, JobQueueDep, SessionFactoryDep
 from stockbridge.api.problems import PayloadTooLarge, TooManyRequests, problem_responses
 from stockbridge.api.schemas.common import PathId
 from stockbridge.channels.base import WebhookRequest
+from stockbridge.commerce.channels import ChannelContext
 from stockbridge.settings import Settings
 from stockbridge.webhooks.ingest import Receipt, receive
 from stockbridge.webhooks.rate_limit import RateLimiter, rate_limiter
+from stockbridge.webhooks.verifiers import Verifiers
 
 #: No API key on these routes: the delivery's signature authenticates it.
 SIGNED = {"x-authenticated-by": "signature"}
@@ -29,6 +34,17 @@ SIGNED = {"x-authenticated-by": "signature"}
 class WebhookAck(BaseModel):
     received: bool = True
     duplicate: bool = False
+
+
+#: The two acknowledgements, serialised once.
+ACK_BODIES = {
+    duplicate: WebhookAck(duplicate=duplicate).model_dump_json().encode()
+    for duplicate in (False, True)
+}
+
+
+def acknowledgement(receipt: Receipt) -> Response:
+    return Response(ACK_BODIES[receipt.duplicate], media_type="application/json")
 
 
 def client_ip(request: Request) -> str:
@@ -48,35 +64,35 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def webhook_ingest_router(settings: Settings) -> APIRouter:
+def webhook_ingest_router(settings: Settings, ctx: ChannelContext) -> APIRouter:
     limiter: RateLimiter = rate_limiter(
         settings.redis_url, settings.queue_name, settings.webhook_rate_limit_per_minute
     )
+    verifiers = Verifiers(ctx)
 
-    def within_rate(request: Request) -> None:
-        verdict = limiter.hit(client_ip(request))
+    def within_rate_then_receive(
+        request: Request, hook: WebhookRequest, provider: str, channel_id: int
+    ) -> Receipt:
+        source_ip = client_ip(request)
+        verdict = limiter.hit(source_ip)
         if not verdict.allowed:
             raise TooManyRequests(
                 f"more than {settings.webhook_rate_limit_per_minute} deliveries a minute "
                 "from this address",
                 retry_after=verdict.retry_after,
             )
+        state = request.app.state
+        return receive(
+            state.session_factory,
+            verifiers,
+            state.job_queue,
+            provider=provider,
+            channel_id=channel_id,
+            request=hook,
+            source_ip=source_ip,
+        )
 
-    router = APIRouter(
-        prefix="/api/ecom/webhooks",
-        tags=["webhook deliveries"],
-        dependencies=[Depends(within_rate)],
-        responses=problem_responses(401, 404, 413, 422, 429),
-    )
-
-    async def ingest(
-        request: Request,
-        provider: str,
-        channel_id: int,
-        sessions: SessionFactoryDep,
-        ctx: ChannelContextDep,
-        queue: JobQueueDep,
-    ) -> Receipt:
+    async def ingest(request: Request, provider: str, channel_id: int) -> Receipt:
         body = await read_limited(request, settings.webhook_max_body_bytes)
         hook = WebhookRequest(
             method=request.method,
@@ -86,49 +102,36 @@ def webhook_ingest_router(settings: Settings) -> APIRouter:
             query=dict(request.query_params),
         )
         return await run_in_threadpool(
-            receive,
-            sessions,
-            ctx,
-            queue,
-            provider=provider,
-            channel_id=channel_id,
-            request=hook,
-            source_ip=client_ip(request),
+            within_rate_then_receive, request, hook, provider, channel_id
         )
+
+    router = APIRouter(
+        prefix="/api/ecom/webhooks",
+        tags=["webhook deliveries"],
+        responses=problem_responses(401, 404, 413, 422, 429),
+    )
 
     @router.post(
         "/shopify/{channel_id}",
         openapi_extra=SIGNED,
+        response_model=WebhookAck,
         summary="Receive a Shopify webhook",
         description="Verified with `X-Shopify-Hmac-Sha256` (the app's client secret) on the "
         "raw body; de-duplicated on `X-Shopify-Webhook-Id`.",
     )
-    async def shopify(
-        request: Request,
-        channel_id: PathId,
-        sessions: SessionFactoryDep,
-        ctx: ChannelContextDep,
-        queue: JobQueueDep,
-    ) -> WebhookAck:
-        receipt = await ingest(request, "shopify", channel_id, sessions, ctx, queue)
-        return WebhookAck(duplicate=receipt.duplicate)
+    async def shopify(request: Request, channel_id: PathId) -> Response:
+        return acknowledgement(await ingest(request, "shopify", channel_id))
 
     @router.post(
         "/ebay/{channel_id}",
         openapi_extra=SIGNED,
+        response_model=WebhookAck,
         summary="Receive an eBay notification",
         description="Verified with `X-EBAY-SIGNATURE` (ECDSA, eBay's public key) on the raw "
         "body; de-duplicated on `notificationId`.",
     )
-    async def ebay(
-        request: Request,
-        channel_id: PathId,
-        sessions: SessionFactoryDep,
-        ctx: ChannelContextDep,
-        queue: JobQueueDep,
-    ) -> WebhookAck:
-        receipt = await ingest(request, "ebay", channel_id, sessions, ctx, queue)
-        return WebhookAck(duplicate=receipt.duplicate)
+    async def ebay(request: Request, channel_id: PathId) -> Response:
+        return acknowledgement(await ingest(request, "ebay", channel_id))
 
     @router.get(
         "/ebay/{channel_id}",
@@ -137,14 +140,8 @@ def webhook_ingest_router(settings: Settings) -> APIRouter:
         description="`?challenge_code=X` answers `{challengeResponse}`: SHA-256 of the code, "
         "the channel's verification token and the endpoint URL.",
     )
-    async def ebay_challenge(
-        request: Request,
-        channel_id: PathId,
-        sessions: SessionFactoryDep,
-        ctx: ChannelContextDep,
-        queue: JobQueueDep,
-    ) -> dict[str, str]:
-        receipt = await ingest(request, "ebay", channel_id, sessions, ctx, queue)
+    async def ebay_challenge(request: Request, channel_id: PathId) -> dict[str, str]:
+        receipt = await ingest(request, "ebay", channel_id)
         return {str(k): str(v) for k, v in (receipt.challenge or {}).items()}
 
     return router

@@ -21,6 +21,7 @@ Connection settings read: ``marketplace_id`` (default ``EBAY_GB``),
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -119,9 +120,10 @@ class EbayAdapter:
             policies=settings.get("policies"),
         )
         timeout = settings.get("timeout_seconds")
-        self._http = http or httpx.Client(
-            timeout=httpx.Timeout(float(timeout)) if timeout else DEFAULT_TIMEOUT
-        )
+        self._timeout = httpx.Timeout(float(timeout)) if timeout else DEFAULT_TIMEOUT
+        self._given_http = http
+        self._made_http: httpx.Client | None = None
+        self._http_lock = threading.Lock()
         self._clock = clock
         budgets = Budgets(
             self._credentials.client_id, settings.get("redis_url"), settings.get("daily_budgets")
@@ -148,8 +150,23 @@ class EbayAdapter:
         )
         self._public_keys = PublicKeys(api_base, self._public_key)
 
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made on first call: building one loads the TLS trust store
+        (tens of milliseconds), which a notification signed with a known key never needs."""
+        if self._given_http is not None:
+            return self._given_http
+        with self._http_lock:
+            if self._made_http is None:
+                self._made_http = httpx.Client(timeout=self._timeout)
+            return self._made_http
+
     def close(self) -> None:
-        self._http.close()
+        with self._http_lock:
+            made, self._made_http = self._made_http, None
+        if made is not None:
+            made.close()
+        elif self._given_http is not None:
+            self._given_http.close()
 
     def __enter__(self) -> EbayAdapter:
         return self

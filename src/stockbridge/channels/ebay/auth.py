@@ -172,7 +172,7 @@ class TokenEndpoint:
 
     def __init__(
         self,
-        http: httpx.Client,
+        http: Callable[[], httpx.Client],
         environment: Environment,
         client_id: str,
         client_secret: str,
@@ -186,7 +186,7 @@ class TokenEndpoint:
     def _post(self, grant: str, form: Mapping[str, str]) -> TokenAnswer:
         self._spend(f"oauth_{grant}")
         try:
-            response = self._http.post(
+            response = self._http().post(
                 f"{self._environment.api_base}{TOKEN_PATH}",
                 data={"grant_type": grant, **form},
                 headers={"Authorization": self._basic, "Accept": "application/json"},

@@ -11,7 +11,7 @@ the call once; every other retry decision belongs to the caller, by category.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -22,6 +22,10 @@ from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 #: Seconds per phase of one call; a hung marketplace must not hold a worker.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+
+#: Gives the HTTP client when a call is sent, so a connection that sends none (a webhook
+#: verified with a known key) never builds one.
+HttpSource = Callable[[], httpx.Client]
 #: When a 429 names no Retry-After, wait this long.
 DEFAULT_RETRY_AFTER = 60.0
 #: eBay's error ids that mean the access token is no good (Handling errors page).
@@ -158,7 +162,7 @@ class EbayClient:
 
     def __init__(
         self,
-        http: httpx.Client,
+        http: HttpSource,
         api_base: str,
         tokens: AccessTokens,
         budgets: Budgets,
@@ -208,7 +212,7 @@ class EbayClient:
         }
         self.calls += 1
         try:
-            response = self._http.request(
+            response = self._http().request(
                 method, f"{self._api_base}{path}", params=params, json=json, headers=headers
             )
         except httpx.TransportError as error:
