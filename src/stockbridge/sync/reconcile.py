@@ -34,7 +34,10 @@ A difference is decided by the channel's conflict policy for its field
 
 A reconcile a webhook queued (payload ``source: webhook``) re-asserts only the rows that
 differ: the marketplace notifies stockbridge's own writes too, and re-sending unchanged
-quantities there would answer every notification with another one.
+quantities there would answer every notification with another one. Most of those
+notifications echo a push, so it does not bring the orders up to date first: only a batch
+where the marketplace shows fewer units than offered catches them up (and is read again
+if that imported anything), as in step 2.
 
 A SKU whose quantity the marketplace does not hold (unknown, not stocked at the
 location) is always re-asserted: there is no marketplace value to keep.
@@ -147,7 +150,8 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
     size = batch_size(adapter)
     done, after = 0, 0
     try:
-        catch_up_orders(run, adapter)
+        if source is ConflictSource.RECONCILE:
+            catch_up_orders(run, adapter)
         run.progress(0, total)
         while True:
             # The lock for one batch at a time: a push waiting for it goes next.
