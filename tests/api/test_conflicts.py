@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.commerce.conflicts import Finding, record_findings
+from stockbridge.commerce.conflicts import Finding, close_agreeing, record_findings
 from stockbridge.db.models import (
     ConflictField,
     ConflictSource,
@@ -104,3 +104,36 @@ def test_resolving_needs_the_publication_and_a_writer(
     assert elsewhere.status_code == 404
     assert reader.status_code == 403
     assert unknown.status_code == 422
+
+
+def test_keeping_the_marketplace_applies_the_value_seen_last_and_gone_ones_are_listed(
+    client: TestClient, staff_headers: Headers, readonly_headers: Headers,
+    sessions: sessionmaker[Session],
+) -> None:  # fmt: skip
+    seen = _seen(sessions)
+    with sessions.begin() as session:  # an open price difference, seen twice
+        for cents in (1234, 1111):
+            finding = Finding(seen.publication_id, seen.listing_id, "LAMP-1", ConflictField.PRICE,
+                              4999, cents, ConflictPolicy.MANUAL, ConflictStatus.OPEN)  # fmt: skip
+            record_findings(session, seen.channel_id, [finding], ConflictSource.RECONCILE)
+        # The quantity shows what the store offers again.
+        assert close_agreeing(session, [(seen.publication_id, ConflictField.QUANTITY)]) == 1
+    body = {"channel_id": seen.channel_id, "field": "price", "keep": "marketplace"}
+
+    answer = client.post(f"/api/ecom/listings/{seen.listing_id}/resolve-conflict", json=body,
+                         headers=staff_headers)  # fmt: skip
+
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["marketplace_value"], answer.json()["resolution"]) == (
+        1111,
+        "marketplace",
+    )
+    with sessions() as session:
+        publication = session.get(EcomListingChannel, seen.publication_id)
+        assert publication is not None
+        assert publication.overrides["price_cents"] == 1111
+    gone = client.get(URL, params={"status": "gone"}, headers=readonly_headers).json()
+    assert [(item["field"], item["marketplace_value"]) for item in gone["items"]] == [
+        ("quantity", 9)
+    ]
+    assert gone["items"][0]["resolved_at"] is not None

@@ -14,6 +14,7 @@ from stockbridge.db.models import (
     ConflictField,
     ConflictSide,
     ConflictStatus,
+    EcomChannel,
     EcomConflict,
     JobKind,
     JobStatus,
@@ -163,3 +164,71 @@ def test_a_reconcile_a_webhook_queued_decides_only_its_publications_and_sends_on
     assert source == "webhook"
     # LAMP-0 waits for a person, LAMP-2 showed what the store offers: nothing to send.
     assert "bulkUpdatePriceQuantity" not in calls(shop)
+
+
+def set_policies(lamps: Shop, **policies: str) -> None:
+    """The channel's conflict policies change (as a settings update stores them)."""
+    with transaction(lamps.sessions) as session:
+        channel = session.get(EcomChannel, lamps.channel_id)
+        assert channel is not None
+        settings = dict(channel.config.get("settings", {}))
+        settings["conflicts"] = {**settings.get("conflicts", {}), **policies}
+        channel.config = {**channel.config, "settings": settings}
+
+
+def test_rows_waiting_for_their_push_send_the_store_value_and_record_no_conflict(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    lamps = lamps_with(sessions, shop, quantity="manual", price="manual")
+    lamps.sell("LAMP-2")  # eBay still shows 4 at 49.99: the push has not run yet
+    lamps.reprice("LAMP-2", 5999)
+    assert lamps.dirty() == ["LAMP-2"]
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert quantities(shop)["LAMP-2"] == 3
+    assert price_on_ebay(shop, "LAMP-2") == "59.99"
+    assert lamps.dirty() == []
+    # Only the edits made on eBay wait for a person.
+    assert recorded(lamps) == [
+        ("LAMP-0", ConflictField.QUANTITY, 4, 9, ConflictStatus.OPEN),
+        ("LAMP-1", ConflictField.PRICE, 4999, 1234, ConflictStatus.OPEN),
+    ]
+    # A store sale of LAMP-0 goes out over the open conflict, which then has no difference.
+    lamps.sell("LAMP-0")
+    again = lamps.run_push(JobKind.RECONCILE)
+    assert quantities(shop)["LAMP-0"] == 3
+    assert again.counts["gone"] == 1
+    assert [status for *_, status in recorded(lamps)] == [
+        ConflictStatus.GONE, ConflictStatus.OPEN,
+    ]  # fmt: skip
+
+
+def test_open_conflicts_close_when_the_difference_goes_or_the_policy_decides_them(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    lamps = lamps_with(sessions, shop, quantity="manual", price="manual")
+    first = lamps.run_push(JobKind.RECONCILE)
+    assert first.counts["conflicts"] == 2
+    seller_hub_edit(shop, "LAMP-0", quantity=4)  # the seller puts it back
+    set_policies(lamps, price="store_wins")
+
+    job = lamps.run_push(JobKind.RECONCILE)
+
+    assert (job.counts["gone"], job.counts["conflicts"]) == (1, 0)
+    assert price_on_ebay(shop, "LAMP-1") == "49.99"
+    assert recorded(lamps) == [
+        ("LAMP-0", ConflictField.QUANTITY, 4, 9, ConflictStatus.GONE),
+        ("LAMP-1", ConflictField.PRICE, 4999, 1234, ConflictStatus.REPAIRED),
+    ]
+    with lamps.sessions() as session:
+        closed = session.scalars(select(EcomConflict.resolved_at)).all()
+    assert all(when is not None for when in closed)
+    # Nothing is open any more: an old marketplace price cannot be applied.
+    rows = lamps.publications()
+    with transaction(sessions) as session, pytest.raises(Conflict):
+        conflicts.resolve_conflict(session, listing_id=rows["LAMP-1"].listing_id,
+                                   channel_id=lamps.channel_id, field=ConflictField.PRICE,
+                                   keep=ConflictSide.MARKETPLACE)  # fmt: skip
+    assert "price_cents" not in (lamps.publications()["LAMP-1"].overrides or {})

@@ -197,6 +197,35 @@ def test_fewer_units_on_ebay_with_no_sale_behind_them_is_drift_and_repaired(
     assert (conflict.sku, conflict.store_value, conflict.marketplace_value) == ("LAMP-2", 4, 1)
 
 
+def run_webhook_reconcile(lamps: Shop, *skus: str) -> SyncJob:
+    """A reconcile of ``skus`` as a webhook queues it, run; its finished row."""
+    rows = lamps.publications()
+    payload = {"publication_ids": [rows[sku].id for sku in skus], "source": "webhook"}
+    with transaction(lamps.sessions) as session:
+        job_id = jobs.enqueue_job(session, NoWaker(), kind=JobKind.RECONCILE,
+                                  channel_id=lamps.channel_id, payload=payload).id  # fmt: skip
+    return lamps.run_push(job_id=job_id)
+
+
+def test_a_webhook_reconcile_catches_up_the_orders_only_where_ebay_shows_fewer_units(
+    lamps: Shop, shop: EbayHarness
+) -> None:
+    # Most notifications echo a push: eBay shows what stockbridge offers, no orders read.
+    echo = run_webhook_reconcile(lamps, "LAMP-0", "LAMP-1")
+    assert echo.status is JobStatus.SUCCEEDED, echo.error
+    assert "getOrders" not in calls(shop)
+    assert "orders_pages" not in echo.counts
+    # A sale eBay took off: caught up, read again, and the unit is not offered again.
+    sold_on_ebay(shop, "LAMP-0")
+
+    sale = run_webhook_reconcile(lamps, "LAMP-0")
+
+    assert (sale.counts["orders_created"], sale.counts["rechecked"]) == (1, 1)
+    assert reserved(lamps, "LAMP-0") == 1
+    assert quantities(shop)["LAMP-0"] == 3
+    assert (sale.counts["drift_quantity"], conflicts_of(lamps)) == (0, [])
+
+
 def test_a_sale_during_a_long_reconcile_is_pushed_before_the_reconcile_ends(
     sessions: sessionmaker[Session], shop: EbayHarness
 ) -> None:

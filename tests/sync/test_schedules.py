@@ -62,3 +62,32 @@ def test_only_kinds_with_a_handler_are_scheduled(sessions: sessionmaker[Session]
     with sessions() as session:
         rows, _ = jobs.list_jobs(session, page=1, per_page=10)
         assert [row.status for row in rows] == [JobStatus.QUEUED]
+
+
+def test_reconciles_a_webhook_queued_do_not_hold_up_the_full_reconcile(
+    sessions: sessionmaker[Session],
+) -> None:
+    waker = RecordingWaker()
+    kinds = {JobKind.RECONCILE}
+    with sessions.begin() as session:
+        channel_id = _channel(session)
+        [full] = schedule_channel_jobs(session, waker, kinds=kinds)
+        full_id = full.id
+    with sessions.begin() as session:
+        jobs.start_job(session, full_id)
+        jobs.finish_job(session, full_id)
+    # A webhook reconcile of one publication every few minutes, one of them still queued.
+    minute = timedelta(minutes=1)
+    payload = {"publication_ids": [7], "source": "webhook"}
+    for minutes in (5, 10, 14):
+        with sessions.begin() as session:
+            partial = jobs.enqueue_job(
+                session, waker, kind=JobKind.RECONCILE, channel_id=channel_id, payload=payload
+            )
+            partial.queued_at = full.queued_at + minutes * minute
+    with sessions.begin() as session:  # the 15 minutes since the full one have not passed
+        assert schedule_channel_jobs(session, waker, kinds=kinds, now=utcnow() + 10 * minute) == []
+    with sessions.begin() as session:
+        due = schedule_channel_jobs(session, waker, kinds=kinds, now=utcnow() + 16 * minute)
+        assert _kinds(due) == [(JobKind.RECONCILE, channel_id)]
+        assert due[0].payload == {}

@@ -19,6 +19,7 @@ from stockbridge.db.models import (
     WebhookStatus,
 )
 from stockbridge.statuses import FulfillmentStatus, PaymentStatus
+from stockbridge.sync import jobs
 from tests.factories import make_product, make_publication
 from tests.webhooks.conftest import Stockbridge, key_headers
 
@@ -102,6 +103,39 @@ def test_an_inventory_update_queues_a_reconcile_of_the_matching_publication(
         assert job.channel_id == stockbridge.channel_id
         assert job.payload == {"publication_ids": [mine], "source": "webhook"}
     assert log_of(stockbridge, "i-1").status is WebhookStatus.PROCESSED
+
+
+def test_deliveries_while_a_webhook_reconcile_waits_join_it_instead_of_queueing_their_own(
+    stockbridge: Stockbridge,
+) -> None:
+    # A push of three SKUs echoes as one inventory_levels/update each (one of them twice).
+    with stockbridge.sessions.begin() as session:
+        mine = []
+        for item in (555, 556, 557):
+            publication = make_publication(session, make_product(session))
+            publication.channel_id = stockbridge.channel_id
+            publication.external_refs = {"inventory_item_id": f"gid://shopify/InventoryItem/{item}"}
+            mine.append(publication.id)
+
+    for n, item in enumerate((555, 556, 555, 557)):
+        delivered(stockbridge, "inventory_levels/update", {"inventory_item_id": item}, f"i-{n}")
+
+    def reconciles() -> list[SyncJob]:
+        with stockbridge.sessions() as session:
+            query = select(SyncJob).where(SyncJob.kind == JobKind.RECONCILE).order_by(SyncJob.id)
+            return list(session.scalars(query))
+
+    [job] = reconciles()
+    assert (job.status, job.payload) == (
+        JobStatus.QUEUED, {"publication_ids": sorted(mine), "source": "webhook"},
+    )  # fmt: skip
+    # Once it has started, the next delivery queues a reconcile of its own.
+    with stockbridge.sessions.begin() as session:
+        assert jobs.start_job(session, job.id) is not None
+    delivered(stockbridge, "inventory_levels/update", {"inventory_item_id": 556}, "i-9")
+    started, fresh = reconciles()
+    assert started.payload["publication_ids"] == sorted(mine)
+    assert (fresh.status, fresh.payload["publication_ids"]) == (JobStatus.QUEUED, [mine[1]])
 
 
 def test_an_order_topic_re_fetches_the_order_and_records_why_it_failed(

@@ -6,10 +6,16 @@ one (``manual``) is listed by the API and resolved here by keeping one side:
 
 - ``store``: the publication is marked dirty (a price also forgets the last price
   pushed), so the push that follows the commit sets stockbridge's value again;
-- ``marketplace``: a price becomes the publication's override price
-  (``overrides["price_cents"]``), so later pushes keep it; a quantity stays on the
-  marketplace, and reconciles leave it while both values are the ones resolved (the
-  store's next stock change is pushed as usual).
+- ``marketplace``: the marketplace's value the conflict recorded last (each reconcile
+  that sees the difference again updates it; ``detected_at`` says when) is kept: a price
+  becomes the publication's override price (``overrides["price_cents"]``), so later
+  pushes keep it; a quantity stays on the marketplace, and reconciles leave it while both
+  values are the ones resolved (the store's next stock change is pushed as usual).
+
+An open conflict does not outlive its difference: a reconcile that finds the field as
+stockbridge offers it closes it as ``gone`` (:func:`close_agreeing`), and one that decides
+it by a policy no longer ``manual`` turns it into that finding (``repaired``, ``kept``), so
+no later resolution applies a value the marketplace no longer shows.
 """
 
 from __future__ import annotations
@@ -76,13 +82,14 @@ def latest_quantity_decisions(
 def record_findings(
     session: Session, channel_id: int, findings: Sequence[Finding], source: ConflictSource
 ) -> None:
-    """A row per finding; an open one updates the publication's open row of its field.
-    A kept price becomes the publication's override price."""
+    """A row per finding; the publication's open row of its field takes the finding
+    instead (an open one is seen again; a repaired or kept one closes it). A kept price
+    becomes the publication's override price."""
     now = utcnow()
     for finding in findings:
-        row = None
-        if finding.status is ConflictStatus.OPEN:
-            row = _open_conflict(session, finding.publication_id, finding.field)
+        row = _open_conflict(session, finding.publication_id, finding.field)
+        if row is not None and finding.status is not ConflictStatus.OPEN:
+            row.resolved_at = now
         if row is None:
             row = EcomConflict(
                 channel_id=channel_id,
@@ -101,6 +108,28 @@ def record_findings(
         if finding.status is ConflictStatus.KEPT and finding.field is ConflictField.PRICE:
             _keep_marketplace_price(session, finding.publication_id, finding.marketplace_value)
     session.flush()
+
+
+def close_agreeing(session: Session, agreeing: Iterable[tuple[int, ConflictField]]) -> int:
+    """Close as ``gone`` the open conflicts of these (publication, field) pairs, whose
+    field the marketplace now shows as stockbridge offers it; how many."""
+    by_field: dict[ConflictField, set[int]] = {}
+    for publication_id, field in agreeing:
+        by_field.setdefault(field, set()).add(publication_id)
+    closed = 0
+    for field, ids in by_field.items():
+        result = session.execute(
+            update(EcomConflict)
+            .where(
+                EcomConflict.status == ConflictStatus.OPEN,
+                EcomConflict.field == field,
+                EcomConflict.publication_id.in_(sorted(ids)),
+            )
+            .values(status=ConflictStatus.GONE, resolved_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        closed += int(getattr(result, "rowcount", 0) or 0)
+    return closed
 
 
 def _open_conflict(
@@ -146,7 +175,8 @@ def resolve_conflict(
     session: Session, *, listing_id: int, channel_id: int, field: ConflictField, keep: ConflictSide
 ) -> EcomConflict:
     """Decide the open conflict of the listing's publication on the channel (see the
-    module docstring); 404 without the publication, 409 without an open conflict."""
+    module docstring: ``marketplace`` keeps the value recorded last, the conflict's
+    ``marketplace_value``); 404 without the publication, 409 without an open conflict."""
     publication = session.scalar(
         select(EcomListingChannel).where(
             EcomListingChannel.listing_id == listing_id,

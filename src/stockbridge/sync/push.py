@@ -84,6 +84,12 @@ class Dirty:
     overrides: Mapping[str, Any]
     external_id: str | None
     external_refs: Mapping[str, str]
+    synced_seq: int
+
+    @property
+    def pending(self) -> bool:
+        """A store change of the row has not been pushed yet."""
+        return self.seq > self.synced_seq
 
     @property
     def own_price(self) -> int | None:
@@ -128,6 +134,7 @@ def publication_rows(
             EcomListingChannel.overrides,
             EcomListingChannel.external_id,
             EcomListingChannel.external_refs,
+            EcomListingChannel.synced_seq,
         )
         .join(EcomListing, EcomListing.id == EcomListingChannel.listing_id)
         .join(ProductCode, ProductCode.id == EcomListing.product_code_id)

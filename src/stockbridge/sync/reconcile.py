@@ -32,23 +32,36 @@ A difference is decided by the channel's conflict policy for its field
   same difference seen again is not recorded again);
 - ``manual``: the field of that row is left as it is and an open conflict waits.
 
+A row with a store change not pushed yet (``dirty_seq > synced_seq``) is pending on the
+store's side: the marketplace still shows the value before that change, which is no
+marketplace edit. Its quantity (and its price, if that is the change) is sent, with
+compare-and-clear as usual, and no conflict is recorded.
+
+An open conflict whose field the marketplace now shows as stockbridge offers it (the
+seller set it back, a push sent the store's value, or this batch did) is closed as
+``gone``; one the channel's policy now decides otherwise (``store_wins``,
+``marketplace_wins``) becomes that finding (``repaired``, ``kept``).
+
 A reconcile a webhook queued (payload ``source: webhook``) re-asserts only the rows that
 differ: the marketplace notifies stockbridge's own writes too, and re-sending unchanged
-quantities there would answer every notification with another one.
+quantities there would answer every notification with another one. Most of those
+notifications echo a push, so it does not bring the orders up to date first: only a batch
+where the marketplace shows fewer units than offered catches them up (and is read again
+if that imported anything), as in step 2.
 
 A SKU whose quantity the marketplace does not hold (unknown, not stocked at the
 location) is always re-asserted: there is no marketplace value to keep.
 
 Every difference is a row of ``ecom_conflicts``; the job counts ``drift_quantity``,
-``drift_price``, ``conflicts`` (open ones), ``kept``, ``missing`` (SKUs the marketplace
-does not know), ``rechecked`` (batches read again after new orders) besides the push's
-``pushed``, ``rejected``, ``changed_meanwhile``, ``calls``, and the orders import's
-counts prefixed ``orders_`` (``orders_created``, ``orders_updated``, ...).
+``drift_price``, ``conflicts`` (open ones), ``kept``, ``gone`` (open ones closed),
+``missing`` (SKUs the marketplace does not know), ``rechecked`` (batches read again after
+new orders) besides the push's ``pushed``, ``rejected``, ``changed_meanwhile``, ``calls``,
+and the orders import's counts prefixed ``orders_`` (``orders_created``, ...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
@@ -71,6 +84,7 @@ from stockbridge.sync.push import (
     LOCK_WAIT_SECONDS,
     Batch,
     Dirty,
+    Outcome,
     batch_size,
     compare_and_clear,
     keep_tokens,
@@ -80,8 +94,8 @@ from stockbridge.sync.push import (
     send_batch,
 )
 
-COUNTS = ("drift_quantity", "drift_price", "conflicts", "kept", "missing", "pushed", "rejected",
-          "changed_meanwhile", "calls", "rechecked")  # fmt: skip
+COUNTS = ("drift_quantity", "drift_price", "conflicts", "kept", "gone", "missing", "pushed",
+          "rejected", "changed_meanwhile", "calls", "rechecked")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +161,8 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
     size = batch_size(adapter)
     done, after = 0, 0
     try:
-        catch_up_orders(run, adapter)
+        if source is ConflictSource.RECONCILE:
+            catch_up_orders(run, adapter)
         run.progress(0, total)
         while True:
             # The lock for one batch at a time: a push waiting for it goes next.
@@ -219,6 +234,8 @@ def _reconcile_batch(
     compare_and_clear(run, outcomes)
     with transaction(run.sessions) as session:
         conflicts.record_findings(session, policy.channel_id, decided.findings, policy.source)
+        agreeing = _agreeing(drifts.values(), decided, outcomes)
+        run.count("gone", conflicts.close_agreeing(session, agreeing))
     run.count("conflicts", sum(1 for f in decided.findings if f.status is ConflictStatus.OPEN))
     run.count("kept", sum(1 for f in decided.findings if f.status is ConflictStatus.KEPT))
     return batch
@@ -274,30 +291,69 @@ def _decide(
 ) -> _Decisions:
     decided = _Decisions(set(), set(), [])
     for drift in drifts:
-        row, offer, seen = drift.row, drift.offer, drift.seen
-        if not drift.quantity_differs:
-            if reassert_all:
-                decided.quantities.add(row.id)
-        elif not drift.quantity_held:
-            decided.quantities.add(row.id)
-        elif policies.quantity is not ConflictPolicy.STORE_WINS and settled.get(row.id) == (
-            offer.quantity,
-            seen.quantity if seen else None,
-        ):
-            pass  # left on the marketplace on purpose, and nothing changed since
-        else:
-            status = _STATUS[policies.quantity]
-            if status is ConflictStatus.REPAIRED:
-                decided.quantities.add(row.id)
-            decided.findings.append(
-                _finding(drift, ConflictField.QUANTITY, policies.quantity, status)
-            )
-        if drift.price_differs:
-            status = _STATUS[policies.price]
-            if status is ConflictStatus.REPAIRED:
-                decided.prices.add(row.id)
-            decided.findings.append(_finding(drift, ConflictField.PRICE, policies.price, status))
+        _decide_quantity(drift, policies.quantity, settled, decided, reassert_all=reassert_all)
+        _decide_price(drift, policies.price, decided)
     return decided
+
+
+def _decide_quantity(
+    drift: Drift,
+    policy: ConflictPolicy,
+    settled: Mapping[int, tuple[int, int | None]],
+    decided: _Decisions,
+    *,
+    reassert_all: bool,
+) -> None:
+    row, offer, seen = drift.row, drift.offer, drift.seen
+    if row.pending:
+        # A store change waits for its push: the marketplace shows the value before it,
+        # which is no marketplace edit. The store's offer goes out, as the push would send it.
+        decided.quantities.add(row.id)
+    elif not drift.quantity_differs:
+        if reassert_all:
+            decided.quantities.add(row.id)
+    elif not drift.quantity_held:
+        decided.quantities.add(row.id)
+    elif policy is not ConflictPolicy.STORE_WINS and settled.get(row.id) == (
+        offer.quantity,
+        seen.quantity if seen else None,
+    ):
+        pass  # left on the marketplace on purpose, and nothing changed since
+    else:
+        status = _STATUS[policy]
+        if status is ConflictStatus.REPAIRED:
+            decided.quantities.add(row.id)
+        decided.findings.append(_finding(drift, ConflictField.QUANTITY, policy, status))
+
+
+def _decide_price(drift: Drift, policy: ConflictPolicy, decided: _Decisions) -> None:
+    row = drift.row
+    if not drift.price_differs:
+        return
+    if row.pending and row.last_price_cents != drift.offer.price_cents:
+        decided.prices.add(row.id)  # a store price not pushed yet, as for a quantity
+        return
+    status = _STATUS[policy]
+    if status is ConflictStatus.REPAIRED:
+        decided.prices.add(row.id)
+    decided.findings.append(_finding(drift, ConflictField.PRICE, policy, status))
+
+
+def _agreeing(
+    drifts: Iterable[Drift], decided: _Decisions, outcomes: Sequence[Outcome]
+) -> list[tuple[int, ConflictField]]:
+    """The (publication, field) pairs the marketplace now shows as stockbridge offers them:
+    no difference was seen, or the store's value was sent and accepted; none decided."""
+    found = {(finding.publication_id, finding.field) for finding in decided.findings}
+    accepted = {outcome.row.id: outcome for outcome in outcomes if outcome.error is None}
+    pairs = []
+    for drift in drifts:
+        outcome = accepted.get(drift.row.id)
+        if not drift.quantity_differs or (outcome is not None and outcome.quantity_sent):
+            pairs.append((drift.row.id, ConflictField.QUANTITY))
+        if not drift.price_differs or (outcome is not None and outcome.price_sent):
+            pairs.append((drift.row.id, ConflictField.PRICE))
+    return [pair for pair in pairs if pair not in found]
 
 
 def _finding(

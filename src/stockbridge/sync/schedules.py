@@ -3,7 +3,9 @@
 Run every minute. For each active channel and each scheduled kind that has a handler,
 a job is queued when none of that kind is queued or running for the channel and the
 last one was queued at least the channel's interval ago (``SyncIntervals`` in the
-channel's settings). A ``tokens`` job is queued instead when the channel's stored
+channel's settings). Only full reconciles count for the ``reconcile`` schedule: one a
+webhook queued for a few publications (payload ``publication_ids``) neither delays nor
+replaces the walk of the whole channel. A ``tokens`` job is queued instead when the channel's stored
 access token runs out within its ``token_refresh_margin_minutes`` (at most one per
 margin, so a refresh that keeps failing does not pile up jobs); a channel whose token
 never expires gets none. Once a day a ``cleanup`` job prunes old job records.
@@ -18,7 +20,7 @@ import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stockbridge.commerce.channel_schemas import SyncIntervals
@@ -39,6 +41,12 @@ CHANNEL_SCHEDULES: dict[JobKind, Callable[[SyncIntervals], timedelta]] = {
 }
 
 _OPEN = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+#: A job the schedule counts: any but a reconcile of named publications (a webhook's).
+_SCHEDULED_WORK: ColumnElement[bool] = or_(
+    SyncJob.kind != JobKind.RECONCILE,
+    SyncJob.payload["publication_ids"].as_string().is_(None),
+)
 
 
 def schedule_channel_jobs(
@@ -99,7 +107,8 @@ def _token_expiring(channel: EcomChannel, vault: Vault, by: datetime) -> bool:
 def _history(
     session: Session, channel_ids: list[int], kinds: list[JobKind]
 ) -> dict[tuple[int, JobKind], tuple[datetime | None, bool]]:
-    """(channel, kind) -> (when the last job was queued, whether one is queued or running)."""
+    """(channel, kind) -> (when the last job was queued, whether one is queued or running),
+    of the jobs the schedule counts (:data:`_SCHEDULED_WORK`)."""
     if not channel_ids:
         return {}
     rows = session.execute(
@@ -109,7 +118,7 @@ def _history(
             func.max(SyncJob.queued_at),
             func.sum(case((SyncJob.status.in_(_OPEN), 1), else_=0)),
         )
-        .where(SyncJob.channel_id.in_(channel_ids), SyncJob.kind.in_(kinds))
+        .where(SyncJob.channel_id.in_(channel_ids), SyncJob.kind.in_(kinds), _SCHEDULED_WORK)
         .group_by(SyncJob.channel_id, SyncJob.kind)
     ).all()
     return {

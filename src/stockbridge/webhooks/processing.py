@@ -6,7 +6,10 @@ by the marketplace's ``updated_at``: the order as it is now is always the newest
 Inventory and product updates (Shopify) and a listing revision (eBay) queue a
 ``reconcile`` job of the matching publications (payload ``publication_ids``, source
 ``webhook``), so the channel's conflict policies decide the edit as they do for a
-scheduled reconcile. ``app/uninstalled`` puts the channel
+scheduled reconcile. While such a reconcile is still queued (not started) for the channel,
+later deliveries add their publications to it instead of queueing one each: a push of N
+SKUs that the marketplace echoes as N notifications makes one reconcile, not N.
+``app/uninstalled`` puts the channel
 in ``auth_required`` and cancels its waiting jobs. Compliance topics go to
 :mod:`stockbridge.webhooks.privacy`.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from stockbridge.channels.base import NormalizedOrder, TokenSet
@@ -155,10 +158,43 @@ def _queue_reconcile(session: Session, channel_id: int, external_id: str, waker:
         for p in publications
         if p.external_id in wanted or wanted & {str(v) for v in p.external_refs.values()}
     )
-    if ids:
+    if ids and not _join_queued_reconcile(session, channel_id, ids):
         payload = {"publication_ids": ids, "source": ConflictSource.WEBHOOK.value}
         enqueue_job(session, waker, kind=JobKind.RECONCILE, channel_id=channel_id, payload=payload)
     return len(ids)
+
+
+def _join_queued_reconcile(session: Session, channel_id: int, ids: Sequence[int]) -> bool:
+    """Add ``ids`` to the channel's webhook reconcile still waiting to start, if there is
+    one; whether there was.
+
+    The job row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
+    writers from ``BEGIN IMMEDIATE``): a worker claiming it waits for this commit and
+    runs the ids added, and a job being claimed right now is skipped (a new one is
+    queued). A job waiting out a retry's backoff is not joined, so as not to hold the new
+    publications up with it.
+    """
+    now = utcnow()
+    job = session.scalars(
+        select(SyncJob)
+        .where(
+            SyncJob.channel_id == channel_id,
+            SyncJob.kind == JobKind.RECONCILE,
+            SyncJob.status == JobStatus.QUEUED,
+            SyncJob.payload["source"].as_string() == ConflictSource.WEBHOOK.value,
+            SyncJob.payload["publication_ids"].as_string().is_not(None),
+            or_(SyncJob.not_before.is_(None), SyncJob.not_before <= now),
+        )
+        .order_by(SyncJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if job is None:
+        return False
+    joined = sorted({int(value) for value in job.payload["publication_ids"]} | set(ids))
+    job.payload = {**job.payload, "publication_ids": joined}
+    session.flush()
+    return True
 
 
 def _uninstalled(session: Session, channel: EcomChannel, job_id: int) -> int:

@@ -18,8 +18,9 @@ router = APIRouter(prefix="/conflicts", tags=["conflicts"])
     "",
     summary="List conflicts",
     description="Newest first; by default the `open` ones (a `manual` policy waiting for "
-    "a person). Filters `channel_id`, `status` (`open`, `resolved`, `repaired`, `kept`), "
-    "`field` (`quantity`, `price`).",
+    "a person). Filters `channel_id`, `status` (`open`, `resolved`, `repaired`, `kept`, "
+    "`gone`: an open one whose difference went away, closed by a reconcile), `field` "
+    "(`quantity`, `price`).",
 )
 def list_conflicts(
     session: SessionDep, query: Annotated[ConflictQuery, Query()]

@@ -147,7 +147,8 @@ def listing_history(
     summary="Resolve a listing's open conflict",
     description="Decides the open `quantity` or `price` conflict of the listing on "
     "`channel_id` by keeping the `store`'s value (pushed again after commit) or the "
-    "`marketplace`'s (a price becomes the publication's override price; a quantity is "
+    "`marketplace`'s, the one the conflict recorded last (`marketplace_value`, seen at "
+    "`detected_at`: a price becomes the publication's override price; a quantity is "
     "left on the marketplace until the store's offer changes). Answers the resolved "
     "conflict; 404 if the listing is not on the channel, 409 if nothing is open.",
     responses=problem_responses(404, 409),

@@ -39,7 +39,7 @@ class ConflictQuery(PageQuery):
     channel_id: RowId | None = None
     status: ConflictStatus = Field(
         ConflictStatus.OPEN,
-        description="`open` (default), `resolved`, `repaired` or `kept`.",
+        description="`open` (default), `resolved`, `repaired`, `kept` or `gone`.",
     )
     field: ConflictField | None = None
 
@@ -51,5 +51,6 @@ class ConflictResolve(BaseModel):
     field: ConflictField
     keep: ConflictSide = Field(
         description="`store`: stockbridge's value is pushed again; `marketplace`: the "
-        "marketplace's value stays (a price becomes the publication's override price)."
+        "marketplace's value the conflict recorded last (`marketplace_value`) stays (a "
+        "price becomes the publication's override price)."
     )

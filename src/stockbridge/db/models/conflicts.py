@@ -5,7 +5,8 @@ A row is the record of one difference and of what the channel's conflict policy 
 with it: ``repaired`` (stockbridge's value was set back), ``kept`` (the marketplace's
 value stays), or ``open`` (``manual`` policy: waits for a person, who resolves it by
 keeping one side). At most one open row per publication and field: seen again, it is
-updated.
+updated; once the marketplace shows stockbridge's value again it is ``gone``, and decided
+by a policy no longer ``manual`` it becomes ``repaired`` or ``kept``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ConflictStatus(StrEnum):
     RESOLVED = "resolved"  # an open one a person decided
     REPAIRED = "repaired"  # stockbridge's value was set back on the marketplace
     KEPT = "kept"  # the marketplace's value stays (marketplace_wins)
+    GONE = "gone"  # an open one whose difference went away before anyone decided
 
 
 class ConflictSource(StrEnum):
