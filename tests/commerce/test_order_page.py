@@ -15,6 +15,7 @@ from stockbridge.db.models import (
     EcomOrder,
     EcomOrderEvent,
     OrderEventKind,
+    OrderStatus,
     ProductCodeVersion,
 )
 from stockbridge.errors import NotFound
@@ -108,6 +109,67 @@ def test_a_clean_page_is_logged_as_a_success(sessions: sessionmaker[Session]) ->
 def test_an_unknown_channel_is_an_error_of_the_caller(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(NotFound):
         import_page(sessions, 404, OrderPage((order("1"),), None))
+
+
+def statuses_and_reserved(sessions: sessionmaker[Session]) -> tuple[dict[str, OrderStatus], int]:
+    """Each order's status, and what the shop's one version has reserved."""
+    with sessions() as session:
+        assert stock_problems(session) == []
+        statuses = dict(session.execute(select(EcomOrder.external_id, EcomOrder.status)).all())
+        return statuses, session.scalars(select(ProductCodeVersion.qty_reserved)).one()
+
+
+def test_a_unit_a_cancellation_frees_goes_to_a_new_order_later_in_the_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)  # two units, both sold below
+    import_page(sessions, channel_id, OrderPage((order("1"), order("2")), None))
+
+    page = OrderPage((order("1", updated=at(1), cancelled=True), order("3")), None)
+    counts = import_page(sessions, channel_id, page)
+
+    assert counts == PageCounts(created=1, updated=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {
+        "1": OrderStatus.CANCELLED,
+        "2": OrderStatus.PENDING,
+        "3": OrderStatus.PENDING,
+    }
+    assert reserved == 2  # order 3 holds the unit order 1 gave back: none left to offer
+
+
+def test_a_new_order_before_a_cancellation_in_the_page_is_short_as_it_would_be_alone(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"), order("2")), None))
+
+    page = OrderPage((order("3"), order("1", updated=at(1), cancelled=True)), None)
+    counts = import_page(sessions, channel_id, page)
+
+    assert counts == PageCounts(created=1, updated=1, needs_attention=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {
+        "1": OrderStatus.CANCELLED,
+        "2": OrderStatus.PENDING,
+        "3": OrderStatus.NEEDS_ATTENTION,
+    }
+    assert reserved == 1
+
+
+def test_a_line_added_to_a_stored_order_reserves_before_a_new_order_after_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    grown = order("1", line("L1"), line("L2"), updated=at(1))  # one more unit of SKU-A
+    counts = import_page(sessions, channel_id, OrderPage((grown, order("2")), None))
+
+    assert counts == PageCounts(created=1, updated=1, needs_attention=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {"1": OrderStatus.PENDING, "2": OrderStatus.NEEDS_ATTENTION}
+    assert reserved == 2
 
 
 def new_orders(first: int, count: int) -> OrderPage:

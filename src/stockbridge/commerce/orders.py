@@ -18,9 +18,11 @@ poll or a webhook) inside the caller's transaction and answers what became of it
   the same instant and not cancelled while the order is stored cancelled (:func:`_is_stale`),
   and changes nothing.
 
-:func:`import_page` imports a whole page in one transaction, with a fixed number of
-statements for its new orders (one look-up of the stored orders, of the lines' products
-and of the stock to reserve; one insert each of orders, items, events and ledger rows).
+:func:`import_page` imports a whole page in one transaction, with the outcome of
+importing its orders one at a time in page order, and a fixed number of statements for
+its new orders (one look-up of the stored orders, of the lines' products and of the stock
+to reserve; one insert each of orders, items, events and ledger rows) between two updates
+that move stock.
 If that transaction fails, it is rolled back and the page imported again an order at a
 time, each in a transaction of its own, so one bad order never stops the others; what
 failed, and what the adapter could not normalise (``OrderPage.rejected``), is recorded
@@ -369,11 +371,12 @@ def _not_imported(failed: dict[str, str], order: NormalizedOrder, error: Excepti
 def _import_together(
     session: Session, channel_id: int, orders: Sequence[NormalizedOrder], *, actor: str
 ) -> PageCounts:
-    """Import checked orders in the caller's transaction, with a handful of statements for
-    all the new ones. Orders already stored (locked in id order, with their items and
-    events, in one query) and repeats within the page are then brought up to date in page
-    order, as ``import_order`` would; so lines added to stored orders reserve after the
-    page's new orders."""
+    """Import checked orders in the caller's transaction, with the outcome of importing
+    them one at a time in page order. Orders already stored are locked in id order, with
+    their items and events, in one query. New orders are gathered and created together
+    (a handful of statements for them all); an update that may move stock (``_moves_stock``)
+    first creates the new orders before it, so stock goes to the orders in page order and
+    the statements grow with such updates only, never with the new orders."""
     _require_channel(session, channel_id)
     stored = {
         row.external_id: row
@@ -390,23 +393,50 @@ def _import_together(
         )
     }
     now = utcnow()
-    created: list[tuple[EcomOrder, NormalizedOrder]] = []
-    known: list[NormalizedOrder] = []
-    for order in orders:
-        if order.external_id in stored:
-            known.append(order)
-            continue
-        # Empty collections given, not loaded: a load would flush the page order by order.
-        row = EcomOrder(**_order_values(channel_id, order, now), items=[], events=[])
-        stored[order.external_id] = row
-        created.append((row, order))
-    session.add_all(row for row, _order in created)
     counts = PageCounts()
+    waiting: dict[str, tuple[EcomOrder, NormalizedOrder]] = {}  # new, not created yet
+    for order in orders:
+        row = stored.get(order.external_id)
+        if row is None:
+            # Empty collections given, not loaded: a load would flush the page order by order.
+            row = EcomOrder(**_order_values(channel_id, order, now), items=[], events=[])
+            stored[order.external_id] = row
+            waiting[order.external_id] = (row, order)
+            continue
+        if order.external_id in waiting or _moves_stock(row, order):
+            _create_waiting(session, waiting, counts, actor=actor)
+        counts.add(_update(session, row, order, actor=actor))
+    _create_waiting(session, waiting, counts, actor=actor)
+    return counts
+
+
+def _moves_stock(stored: EcomOrder, order: NormalizedOrder) -> bool:
+    """Whether bringing the stored order up to date may reserve or release stock: only
+    such an update waits for the new orders listed before it (a cancellation counts even
+    when the order holds nothing; an update of fields alone does not wait)."""
+    if _is_stale(stored, order):
+        return False
+    if order.cancelled:
+        return stored.status != OrderStatus.CANCELLED
+    known = {item.external_item_id for item in stored.items}
+    return stored.status in OPEN and any(line.external_id not in known for line in order.lines)
+
+
+def _create_waiting(
+    session: Session,
+    waiting: dict[str, tuple[EcomOrder, NormalizedOrder]],
+    counts: PageCounts,
+    *,
+    actor: str,
+) -> None:
+    """Create the new orders gathered so far, in page order, and count them."""
+    if not waiting:
+        return
+    created = list(waiting.values())
+    waiting.clear()
+    session.add_all(row for row, _order in created)
     for result in _create(session, created, actor=actor):
         counts.add(result)
-    for order in known:
-        counts.add(_update(session, stored[order.external_id], order, actor=actor))
-    return counts
 
 
 def _import_one_by_one(
