@@ -27,19 +27,26 @@ If that transaction fails, it is rolled back and the page imported again an orde
 time, each in a transaction of its own, so one bad order never stops the others; what
 failed, and what the adapter could not normalise (``OrderPage.rejected``), is recorded
 in a channel log row instead of raised.
+
+A transaction the database could not do just now (``OperationalError``: a deadlock, a
+serialization failure, a lock wait past ``lock_timeout``, a lost connection, SQLite busy)
+is no order's fault: it is run again, up to :data:`DATABASE_ATTEMPTS` times in all, and
+then the error raised, so the caller stores no cursor past the page and the job's retry
+policy applies. Recorded as failed, the order would never be imported.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -67,6 +74,10 @@ ACTOR = "order-import"
 # Changes named with their values in the event; other fields are named only (they may
 # hold a buyer's personal data, which events keep out).
 _SHOWN_VALUES = ("payment_status", "fulfillment_status")
+#: Tries of a transaction the database could not do just now, before its error is raised.
+DATABASE_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 class ImportOutcome(StrEnum):
@@ -337,7 +348,8 @@ def import_page(
     *,
     actor: str = ACTOR,
 ) -> PageCounts:
-    """Import the page in one transaction; never raises for one bad order (module doc)."""
+    """Import the page in one transaction; never raises for one bad order, only for a
+    database that could not do the work in :data:`DATABASE_ATTEMPTS` tries (module doc)."""
     with session_factory() as session:
         if session.get(EcomChannel, channel_id) is None:
             raise NotFound(f"channel {channel_id} does not exist")
@@ -350,16 +362,37 @@ def import_page(
             _not_imported(failed, order, error)
             continue
         storable.append(order)
-    try:
-        with session_factory.begin() as session:
-            counts = _import_together(session, channel_id, storable, actor=actor)
-            counts.rejected = len(failed)
-            _log_page(session, channel_id, page, counts, failed, actor=actor)
+
+    def together(session: Session) -> PageCounts:
+        counts = _import_together(session, channel_id, storable, actor=actor)
+        counts.rejected = len(failed)
+        _log_page(session, channel_id, page, counts, failed, actor=actor)
         return counts
+
+    try:
+        return _in_transaction(session_factory, together)
+    except OperationalError:
+        raise  # tried DATABASE_ATTEMPTS times: the job's retry, not the fallback
     except (StockbridgeError, SQLAlchemyError) as error:
         # Rolled back whole: find the order at fault by importing one at a time.
         log.info("page of %s orders imported one by one: %s", len(storable), error)
     return _import_one_by_one(session_factory, channel_id, page, storable, failed, actor=actor)
+
+
+def _in_transaction(session_factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """``work`` in a transaction of its own, committed; run again in a new one when the
+    database could not do it just now, raising its ``OperationalError`` after
+    :data:`DATABASE_ATTEMPTS` tries."""
+    attempt = 1
+    while True:
+        try:
+            with session_factory.begin() as session:
+                return work(session)
+        except OperationalError as error:
+            if attempt >= DATABASE_ATTEMPTS:
+                raise
+            log.warning("order import tried again (attempt %s): %s", attempt + 1, error)
+            attempt += 1
 
 
 def _not_imported(failed: dict[str, str], order: NormalizedOrder, error: Exception) -> None:
@@ -451,14 +484,19 @@ def _import_one_by_one(
     """Each order in a transaction of its own: one that fails is recorded, not raised."""
     counts = PageCounts()
     for order in orders:
+        work = partial(import_order, channel_id=channel_id, order=order, actor=actor)
         try:
-            with session_factory.begin() as session:
-                counts.add(import_order(session, channel_id, order, actor=actor))
+            counts.add(_in_transaction(session_factory, work))
+        except OperationalError:
+            raise  # not the order's fault: it must not be recorded as failed
         except (StockbridgeError, SQLAlchemyError) as error:
             _not_imported(failed, order, error)
     counts.rejected = len(failed)
-    with session_factory.begin() as session:
+
+    def log_page(session: Session) -> None:
         _log_page(session, channel_id, page, counts, failed, actor=actor)
+
+    _in_transaction(session_factory, log_page)
     return counts
 
 
