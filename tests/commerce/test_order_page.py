@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.channels.base import OrderPage
-from stockbridge.commerce.orders import PageCounts, import_page
+from stockbridge.commerce.orders import DATABASE_ATTEMPTS, PageCounts, import_page
+from stockbridge.db.engine import make_engine, make_session_factory
 from stockbridge.db.models import (
     ChannelLogStatus,
     ChannelOperation,
@@ -15,6 +23,7 @@ from stockbridge.db.models import (
     EcomOrder,
     EcomOrderEvent,
     OrderEventKind,
+    OrderStatus,
     ProductCodeVersion,
 )
 from stockbridge.errors import NotFound
@@ -110,6 +119,67 @@ def test_an_unknown_channel_is_an_error_of_the_caller(sessions: sessionmaker[Ses
         import_page(sessions, 404, OrderPage((order("1"),), None))
 
 
+def statuses_and_reserved(sessions: sessionmaker[Session]) -> tuple[dict[str, OrderStatus], int]:
+    """Each order's status, and what the shop's one version has reserved."""
+    with sessions() as session:
+        assert stock_problems(session) == []
+        statuses = dict(session.execute(select(EcomOrder.external_id, EcomOrder.status)).all())
+        return statuses, session.scalars(select(ProductCodeVersion.qty_reserved)).one()
+
+
+def test_a_unit_a_cancellation_frees_goes_to_a_new_order_later_in_the_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)  # two units, both sold below
+    import_page(sessions, channel_id, OrderPage((order("1"), order("2")), None))
+
+    page = OrderPage((order("1", updated=at(1), cancelled=True), order("3")), None)
+    counts = import_page(sessions, channel_id, page)
+
+    assert counts == PageCounts(created=1, updated=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {
+        "1": OrderStatus.CANCELLED,
+        "2": OrderStatus.PENDING,
+        "3": OrderStatus.PENDING,
+    }
+    assert reserved == 2  # order 3 holds the unit order 1 gave back: none left to offer
+
+
+def test_a_new_order_before_a_cancellation_in_the_page_is_short_as_it_would_be_alone(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"), order("2")), None))
+
+    page = OrderPage((order("3"), order("1", updated=at(1), cancelled=True)), None)
+    counts = import_page(sessions, channel_id, page)
+
+    assert counts == PageCounts(created=1, updated=1, needs_attention=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {
+        "1": OrderStatus.CANCELLED,
+        "2": OrderStatus.PENDING,
+        "3": OrderStatus.NEEDS_ATTENTION,
+    }
+    assert reserved == 1
+
+
+def test_a_line_added_to_a_stored_order_reserves_before_a_new_order_after_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+    import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    grown = order("1", line("L1"), line("L2"), updated=at(1))  # one more unit of SKU-A
+    counts = import_page(sessions, channel_id, OrderPage((grown, order("2")), None))
+
+    assert counts == PageCounts(created=1, updated=1, needs_attention=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert statuses == {"1": OrderStatus.PENDING, "2": OrderStatus.NEEDS_ATTENTION}
+    assert reserved == 2
+
+
 def new_orders(first: int, count: int) -> OrderPage:
     """``count`` new orders of two lines each (SKU-A and SKU-B), ids from ``first``."""
     return OrderPage(
@@ -174,3 +244,86 @@ def test_an_order_the_database_refuses_does_not_fail_the_page(
         assert entry.status == ChannelLogStatus.PARTIAL
         assert set(entry.details["rejected"]) == {"2"}
         assert stock_problems(session) == []
+
+
+@contextmanager
+def deadlocking(sessions: sessionmaker[Session], times: int, sql: str) -> Iterator[None]:
+    """The next ``times`` statements starting with ``sql`` fail as a deadlock would: the
+    driver's own error, raised where the statement would run, so SQLAlchemy wraps it
+    (``OperationalError``) and the transaction is rolled back as for a real one."""
+    engine = sessions.kw["bind"]
+    left = [times]
+
+    def refuse(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if left[0] > 0 and statement.startswith(sql):
+            left[0] -= 1
+            if engine.dialect.name == "postgresql":
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            raise sqlite3.OperationalError("database is locked")
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+
+
+def test_a_page_the_database_deadlocks_on_is_imported_again_not_recorded_as_failed(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+
+    # Twice: the whole page's transaction, then (before the fix) the order's own one.
+    with deadlocking(sessions, DATABASE_ATTEMPTS - 1, "UPDATE product_code_versions"):
+        counts = import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    assert counts == PageCounts(created=1)
+    statuses, reserved = statuses_and_reserved(sessions)
+    assert (statuses, reserved) == ({"1": OrderStatus.PENDING}, 1)
+    with sessions() as session:
+        entry = session.scalars(select(EcomChannelLog)).one()
+        assert (entry.status, entry.records_failed) == (ChannelLogStatus.SUCCESS, 0)
+
+
+def test_a_database_still_deadlocking_after_the_last_try_fails_the_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    channel_id = shop(sessions)
+
+    with (
+        deadlocking(sessions, DATABASE_ATTEMPTS, "UPDATE product_code_versions"),
+        pytest.raises(OperationalError),
+    ):
+        import_page(sessions, channel_id, OrderPage((order("1"),), None))
+
+    with sessions() as session:  # nothing stored: the caller keeps its cursor before the page
+        assert session.scalars(select(EcomOrder)).all() == []
+        assert session.scalars(select(EcomChannelLog)).all() == []
+    assert import_page(sessions, channel_id, OrderPage((order("1"),), None)) == PageCounts(
+        created=1
+    )
+
+
+def test_stock_another_transaction_holds_past_lock_timeout_fails_the_page_and_nothing_else(
+    sessions: sessionmaker[Session], database_url: str, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite has no row locks: its writers wait for one another (busy_timeout)")
+    channel_id = shop(sessions)
+    impatient = make_engine(database_url, connect_args={"options": "-c lock_timeout=100ms"})
+    page = OrderPage((order("1"),), None)
+    try:
+        with sessions() as holder:
+            holder.execute(select(ProductCodeVersion.id).with_for_update()).all()
+            with pytest.raises(OperationalError) as raised:
+                import_page(make_session_factory(impatient), channel_id, page)
+            holder.rollback()
+    finally:
+        impatient.dispose()
+
+    assert getattr(raised.value.orig, "sqlstate", None) == "55P03"  # lock_not_available
+    with sessions() as session:
+        assert session.scalars(select(EcomOrder)).all() == []
+        assert session.scalars(select(EcomChannelLog)).all() == []
+    assert import_page(sessions, channel_id, page) == PageCounts(created=1)
+    assert statuses_and_reserved(sessions) == ({"1": OrderStatus.PENDING}, 1)

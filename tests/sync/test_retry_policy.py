@@ -7,6 +7,7 @@ import random
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.exc import OperationalError
 
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.sync.retry import Outcome, RetryPolicy
@@ -47,8 +48,14 @@ def test_the_jitter_spreads_over_the_whole_window() -> None:
 def test_retryable_errors_are_retried_until_the_last_attempt_then_dead(
     policy: RetryPolicy, attempt: int
 ) -> None:
-    for category in (ChannelErrorCategory.TRANSIENT, ChannelErrorCategory.RATE_LIMITED):
-        outcome = policy.outcome(ChannelError("x", category=category), attempt)
+    retryable: list[Exception] = [
+        ChannelError("x", category=ChannelErrorCategory.TRANSIENT),
+        ChannelError("x", category=ChannelErrorCategory.RATE_LIMITED),
+        # The database could not do it just now (here: a deadlock).
+        OperationalError("UPDATE ...", {}, Exception("deadlock detected")),
+    ]
+    for error in retryable:
+        outcome = policy.outcome(error, attempt)
         assert outcome is (Outcome.RETRY if attempt < policy.max_attempts else Outcome.DEAD)
 
 

@@ -18,26 +18,35 @@ poll or a webhook) inside the caller's transaction and answers what became of it
   the same instant and not cancelled while the order is stored cancelled (:func:`_is_stale`),
   and changes nothing.
 
-:func:`import_page` imports a whole page in one transaction, with a fixed number of
-statements for its new orders (one look-up of the stored orders, of the lines' products
-and of the stock to reserve; one insert each of orders, items, events and ledger rows).
+:func:`import_page` imports a whole page in one transaction, with the outcome of
+importing its orders one at a time in page order, and a fixed number of statements for
+its new orders (one look-up of the stored orders, of the lines' products and of the stock
+to reserve; one insert each of orders, items, events and ledger rows) between two updates
+that move stock.
 If that transaction fails, it is rolled back and the page imported again an order at a
 time, each in a transaction of its own, so one bad order never stops the others; what
 failed, and what the adapter could not normalise (``OrderPage.rejected``), is recorded
 in a channel log row instead of raised.
+
+A transaction the database could not do just now (``OperationalError``: a deadlock, a
+serialization failure, a lock wait past ``lock_timeout``, a lost connection, SQLite busy)
+is no order's fault: it is run again, up to :data:`DATABASE_ATTEMPTS` times in all, and
+then the error raised, so the caller stores no cursor past the page and the job's retry
+policy applies. Recorded as failed, the order would never be imported.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,6 +74,10 @@ ACTOR = "order-import"
 # Changes named with their values in the event; other fields are named only (they may
 # hold a buyer's personal data, which events keep out).
 _SHOWN_VALUES = ("payment_status", "fulfillment_status")
+#: Tries of a transaction the database could not do just now, before its error is raised.
+DATABASE_ATTEMPTS = 3
+
+T = TypeVar("T")
 
 
 class ImportOutcome(StrEnum):
@@ -335,7 +348,8 @@ def import_page(
     *,
     actor: str = ACTOR,
 ) -> PageCounts:
-    """Import the page in one transaction; never raises for one bad order (module doc)."""
+    """Import the page in one transaction; never raises for one bad order, only for a
+    database that could not do the work in :data:`DATABASE_ATTEMPTS` tries (module doc)."""
     with session_factory() as session:
         if session.get(EcomChannel, channel_id) is None:
             raise NotFound(f"channel {channel_id} does not exist")
@@ -348,16 +362,37 @@ def import_page(
             _not_imported(failed, order, error)
             continue
         storable.append(order)
-    try:
-        with session_factory.begin() as session:
-            counts = _import_together(session, channel_id, storable, actor=actor)
-            counts.rejected = len(failed)
-            _log_page(session, channel_id, page, counts, failed, actor=actor)
+
+    def together(session: Session) -> PageCounts:
+        counts = _import_together(session, channel_id, storable, actor=actor)
+        counts.rejected = len(failed)
+        _log_page(session, channel_id, page, counts, failed, actor=actor)
         return counts
+
+    try:
+        return _in_transaction(session_factory, together)
+    except OperationalError:
+        raise  # tried DATABASE_ATTEMPTS times: the job's retry, not the fallback
     except (StockbridgeError, SQLAlchemyError) as error:
         # Rolled back whole: find the order at fault by importing one at a time.
         log.info("page of %s orders imported one by one: %s", len(storable), error)
     return _import_one_by_one(session_factory, channel_id, page, storable, failed, actor=actor)
+
+
+def _in_transaction(session_factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """``work`` in a transaction of its own, committed; run again in a new one when the
+    database could not do it just now, raising its ``OperationalError`` after
+    :data:`DATABASE_ATTEMPTS` tries."""
+    attempt = 1
+    while True:
+        try:
+            with session_factory.begin() as session:
+                return work(session)
+        except OperationalError as error:
+            if attempt >= DATABASE_ATTEMPTS:
+                raise
+            log.warning("order import tried again (attempt %s): %s", attempt + 1, error)
+            attempt += 1
 
 
 def _not_imported(failed: dict[str, str], order: NormalizedOrder, error: Exception) -> None:
@@ -369,11 +404,12 @@ def _not_imported(failed: dict[str, str], order: NormalizedOrder, error: Excepti
 def _import_together(
     session: Session, channel_id: int, orders: Sequence[NormalizedOrder], *, actor: str
 ) -> PageCounts:
-    """Import checked orders in the caller's transaction, with a handful of statements for
-    all the new ones. Orders already stored (locked in id order, with their items and
-    events, in one query) and repeats within the page are then brought up to date in page
-    order, as ``import_order`` would; so lines added to stored orders reserve after the
-    page's new orders."""
+    """Import checked orders in the caller's transaction, with the outcome of importing
+    them one at a time in page order. Orders already stored are locked in id order, with
+    their items and events, in one query. New orders are gathered and created together
+    (a handful of statements for them all); an update that may move stock (``_moves_stock``)
+    first creates the new orders before it, so stock goes to the orders in page order and
+    the statements grow with such updates only, never with the new orders."""
     _require_channel(session, channel_id)
     stored = {
         row.external_id: row
@@ -390,23 +426,50 @@ def _import_together(
         )
     }
     now = utcnow()
-    created: list[tuple[EcomOrder, NormalizedOrder]] = []
-    known: list[NormalizedOrder] = []
-    for order in orders:
-        if order.external_id in stored:
-            known.append(order)
-            continue
-        # Empty collections given, not loaded: a load would flush the page order by order.
-        row = EcomOrder(**_order_values(channel_id, order, now), items=[], events=[])
-        stored[order.external_id] = row
-        created.append((row, order))
-    session.add_all(row for row, _order in created)
     counts = PageCounts()
+    waiting: dict[str, tuple[EcomOrder, NormalizedOrder]] = {}  # new, not created yet
+    for order in orders:
+        row = stored.get(order.external_id)
+        if row is None:
+            # Empty collections given, not loaded: a load would flush the page order by order.
+            row = EcomOrder(**_order_values(channel_id, order, now), items=[], events=[])
+            stored[order.external_id] = row
+            waiting[order.external_id] = (row, order)
+            continue
+        if order.external_id in waiting or _moves_stock(row, order):
+            _create_waiting(session, waiting, counts, actor=actor)
+        counts.add(_update(session, row, order, actor=actor))
+    _create_waiting(session, waiting, counts, actor=actor)
+    return counts
+
+
+def _moves_stock(stored: EcomOrder, order: NormalizedOrder) -> bool:
+    """Whether bringing the stored order up to date may reserve or release stock: only
+    such an update waits for the new orders listed before it (a cancellation counts even
+    when the order holds nothing; an update of fields alone does not wait)."""
+    if _is_stale(stored, order):
+        return False
+    if order.cancelled:
+        return stored.status != OrderStatus.CANCELLED
+    known = {item.external_item_id for item in stored.items}
+    return stored.status in OPEN and any(line.external_id not in known for line in order.lines)
+
+
+def _create_waiting(
+    session: Session,
+    waiting: dict[str, tuple[EcomOrder, NormalizedOrder]],
+    counts: PageCounts,
+    *,
+    actor: str,
+) -> None:
+    """Create the new orders gathered so far, in page order, and count them."""
+    if not waiting:
+        return
+    created = list(waiting.values())
+    waiting.clear()
+    session.add_all(row for row, _order in created)
     for result in _create(session, created, actor=actor):
         counts.add(result)
-    for order in known:
-        counts.add(_update(session, stored[order.external_id], order, actor=actor))
-    return counts
 
 
 def _import_one_by_one(
@@ -421,14 +484,19 @@ def _import_one_by_one(
     """Each order in a transaction of its own: one that fails is recorded, not raised."""
     counts = PageCounts()
     for order in orders:
+        work = partial(import_order, channel_id=channel_id, order=order, actor=actor)
         try:
-            with session_factory.begin() as session:
-                counts.add(import_order(session, channel_id, order, actor=actor))
+            counts.add(_in_transaction(session_factory, work))
+        except OperationalError:
+            raise  # not the order's fault: it must not be recorded as failed
         except (StockbridgeError, SQLAlchemyError) as error:
             _not_imported(failed, order, error)
     counts.rejected = len(failed)
-    with session_factory.begin() as session:
+
+    def log_page(session: Session) -> None:
         _log_page(session, channel_id, page, counts, failed, actor=actor)
+
+    _in_transaction(session_factory, log_page)
     return counts
 
 

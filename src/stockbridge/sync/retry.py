@@ -4,10 +4,11 @@ The decision is by the :class:`~stockbridge.errors.ChannelErrorCategory` a handl
 raised. ``TRANSIENT`` and ``RATE_LIMITED`` are retried after an exponential backoff with
 full jitter (a random delay between 0 and ``base * 2**(attempt - 1)``, capped), never
 sooner than the marketplace's ``retry_after``; once a job has used up its attempts it is
-a dead letter. ``AUTH_FAILED`` puts the job back to wait until its channel is
-reconnected. Everything else (``VALIDATION``, ``NOT_FOUND``, ``CRITICAL``, and any
-exception that is not a ``ChannelError``: a bug does not heal by retrying) fails the job
-at once.
+a dead letter. A database that could not do the work just now (SQLAlchemy's
+``OperationalError``: a deadlock, a lock wait past ``lock_timeout``, a lost connection,
+SQLite busy) is retried the same way. ``AUTH_FAILED`` puts the job back to wait until its
+channel is reconnected. Everything else (``VALIDATION``, ``NOT_FOUND``, ``CRITICAL``, and
+any other exception: a bug does not heal by retrying) fails the job at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from enum import StrEnum
+
+from sqlalchemy.exc import OperationalError
 
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
@@ -38,6 +41,8 @@ class RetryPolicy:
 
     def outcome(self, error: Exception, attempt: int) -> Outcome:
         """What to do after attempt number ``attempt`` (1-based) raised ``error``."""
+        if isinstance(error, OperationalError):
+            return Outcome.RETRY if attempt < self.max_attempts else Outcome.DEAD
         if not isinstance(error, ChannelError):
             return Outcome.FAIL
         if error.category is ChannelErrorCategory.AUTH_FAILED:
