@@ -67,6 +67,15 @@ def test_trusted_proxies_are_addresses_and_networks_separated_by_commas(
     assert get_settings().trusted_proxy_list == ["10.0.0.0/8", "127.0.0.1", "::1"]
 
 
+def test_a_trusted_network_with_host_bits_set_is_the_network_it_lies_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Written as the proxy-headers middleware parses it (strictly), or it trusts nothing.
+    monkeypatch.setenv("STOCKBRIDGE_TRUSTED_PROXIES", "10.0.0.5/24, 2001:db8::1/64, 0:0::1")
+
+    assert get_settings().trusted_proxy_list == ["10.0.0.0/24", "2001:db8::/64", "::1"]
+
+
 def test_the_log_level_may_be_written_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STOCKBRIDGE_LOG_LEVEL", " warning ")
     assert get_settings().log_level == "WARNING"
@@ -163,18 +172,39 @@ def test_ensure_sqlite_directory_creates_the_database_folder(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == [tmp_path / "a"]
 
 
-def test_a_running_job_is_not_taken_for_dead_between_two_heartbeats(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("heartbeat", "stale"), [("10", "10"), ("15", "16"), ("15", "29.5")])
+def test_a_running_job_is_not_taken_for_dead_after_one_late_heartbeat(
+    monkeypatch: pytest.MonkeyPatch, heartbeat: str, stale: str
 ) -> None:
-    assert (get_settings().sync_heartbeat_seconds, get_settings().sync_stale_seconds) == (15, 120)
-    get_settings.cache_clear()
-    monkeypatch.setenv("STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS", "10")
-    monkeypatch.setenv("STOCKBRIDGE_SYNC_STALE_SECONDS", "10")
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS", heartbeat)
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_STALE_SECONDS", stale)
 
     with pytest.raises(ConfigurationError) as raised:
         get_settings()
 
     assert raised.value.detail == (
-        "invalid setting STOCKBRIDGE_SYNC_STALE_SECONDS: "
-        "must be longer than STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS"
+        "invalid setting STOCKBRIDGE_SYNC_STALE_SECONDS: must be at least twice "
+        f"STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS ({heartbeat} s): {stale} s would take a live "
+        "job whose heartbeat is late for dead"
     )
+
+
+def test_the_stale_timeout_may_be_two_heartbeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (get_settings().sync_heartbeat_seconds, get_settings().sync_stale_seconds) == (15, 120)
+    get_settings.cache_clear()
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS", "15")
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_STALE_SECONDS", "30")
+
+    assert (get_settings().sync_heartbeat_seconds, get_settings().sync_stale_seconds) == (15, 30)
+
+
+@pytest.mark.parametrize("heartbeat", ["0", "301"])
+def test_the_heartbeat_is_more_than_0_and_at_most_300_seconds(
+    monkeypatch: pytest.MonkeyPatch, heartbeat: str
+) -> None:
+    monkeypatch.setenv("STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS", heartbeat)
+
+    with pytest.raises(ConfigurationError) as raised:
+        get_settings()
+
+    assert raised.value.detail.startswith("invalid setting STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS")

@@ -137,12 +137,7 @@ class Settings(BaseSettings):
     @classmethod
     def _networks(cls, value: str) -> str:
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
-        for entry in entries:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
-        return ",".join(entries)
+        return ",".join(_proxy_entry(entry) for entry in entries)
 
     @property
     def trusted_proxy_list(self) -> list[str]:
@@ -165,11 +160,15 @@ class Settings(BaseSettings):
 
     @field_validator("sync_stale_seconds")
     @classmethod
-    def _longer_than_a_heartbeat(cls, value: float, info: ValidationInfo) -> float:
-        # A live worker beats every sync_heartbeat_seconds: a shorter wait re-queues it.
+    def _two_heartbeats_at_least(cls, value: float, info: ValidationInfo) -> float:
+        # A live worker beats every sync_heartbeat_seconds: with less than two beats'
+        # patience, one late heartbeat (a slow commit, a busy database) re-queues it.
         heartbeat = info.data.get("sync_heartbeat_seconds")
-        if heartbeat is not None and value <= heartbeat:
-            raise ValueError("must be longer than STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS")
+        if heartbeat is not None and value < 2 * heartbeat:
+            raise ValueError(
+                f"must be at least twice STOCKBRIDGE_SYNC_HEARTBEAT_SECONDS ({heartbeat:g} s):"
+                f" {value:g} s would take a live job whose heartbeat is late for dead"
+            )
         return value
 
     def ensure_sqlite_directory(self) -> None:
@@ -178,6 +177,18 @@ class Settings(BaseSettings):
             path = self.database_url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _proxy_entry(entry: str) -> str:
+    """One trusted proxy as the proxy-headers middleware reads it. A network with host
+    bits set (``10.0.0.5/24``) becomes the network it lies in (``10.0.0.0/24``): the
+    middleware parses networks strictly and would take it for a name matching no peer."""
+    try:
+        if "/" in entry:
+            return str(ipaddress.ip_network(entry, strict=False))
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
 
 
 def describe_validation_error(error: ValidationError) -> str:

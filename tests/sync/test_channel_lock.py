@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 
-from stockbridge.sync.channel_lock import ChannelBusy, channel_lock, lock_waiters
+from stockbridge.sync.channel_lock import (
+    PUSH_LOCK_NAMESPACE,
+    ChannelBusy,
+    channel_lock,
+    lock_waiters,
+)
 from tests.sync.conftest import wait_for
 
 CHANNEL = 4242
@@ -43,6 +50,32 @@ def test_a_holder_that_takes_the_lock_again_goes_behind_a_waiter(engine: Engine)
         waiting.result(timeout=30)
 
     assert order == ["waiter", "holder again"]
+
+
+def test_a_lock_granted_is_not_left_on_a_pooled_connection_when_its_cleanup_fails(
+    engine: Engine, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("an advisory lock belongs to a PostgreSQL connection")
+
+    def fail_the_reset(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement == "RESET lock_timeout":
+            raise OperationalError(statement, {}, Exception("connection lost"))
+
+    event.listen(engine, "before_cursor_execute", fail_the_reset)
+    try:
+        with pytest.raises(OperationalError), channel_lock(engine, CHANNEL, wait_seconds=5):
+            pass
+    finally:
+        event.remove(engine, "before_cursor_execute", fail_the_reset)
+
+    # Another session can take the lock: none of the pool's connections kept it.
+    params = {"space": PUSH_LOCK_NAMESPACE, "channel": CHANNEL}
+    with engine.connect() as other:
+        assert other.scalar(text("SELECT pg_try_advisory_lock(:space, :channel)"), params)
+        other.scalar(text("SELECT pg_advisory_unlock(:space, :channel)"), params)
+    with channel_lock(engine, CHANNEL, wait_seconds=1):
+        pass
 
 
 def _hold(engine: Engine, wait_seconds: float) -> None:

@@ -8,6 +8,7 @@ waited for.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -183,6 +184,32 @@ def test_a_temporary_failure_of_the_token_endpoint_is_retried(
 
     assert (done.status, done.attempts) == (JobStatus.SUCCEEDED, 2), done.error
     assert stored_tokens(lamps).access_token != old.access_token
+
+
+def test_an_owner_who_reauthorises_during_a_refresh_keeps_the_new_grant(
+    sessions: sessionmaker[Session], shop: EbayHarness
+) -> None:
+    lamps = lamp_shop(sessions, shop, 1)
+    old = expiring_in(lamps, minutes=5)
+    # The refresh is held at eBay while the owner goes through OAuth again.
+    add_fault(shop, path_pattern="^/identity/v1/oauth2/token$", latency_ms=3000, times=1)
+    assert schedule(lamps) == [(JobKind.TOKENS, lamps.channel_id)]
+    granted = TokenSet(access_token="v^1.1#new-grant", refresh_token="v^1.1#new-refresh",
+                       access_expires_at=utcnow() + timedelta(hours=2))  # fmt: skip
+
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_tokens_job, lamps)
+        wait_for(lambda: shop.http.get("/_sandbox/faults").json()[0]["hits"] == 1, timeout=30)
+        with transaction(sessions) as session:
+            channels.connect_tokens(session, lamps.ctx, lamps.channel_id, granted)
+        done = running.result(timeout=60)
+
+    assert (done.status, done.counts) == (JobStatus.SUCCEEDED, {"refreshed": 1}), done.error
+    assert calls(shop)[REFRESH] == 1  # the old grant was refreshed, and that was dropped
+    kept = stored_tokens(lamps)
+    assert (kept.access_token, kept.refresh_token) == (granted.access_token, granted.refresh_token)
+    assert kept.refresh_token != old.refresh_token
+    assert channel_status(lamps) is ChannelStatus.ACTIVE
 
 
 # --- Shopify: offline tokens never expire ---------------------------------------------

@@ -2,7 +2,8 @@
 
 A worker killed with SIGKILL leaves its job ``running``; once its heartbeat is stale, the
 sweeper of a worker started later (it sweeps as it starts) queues it again, and the job
-converges. Two workers never push one channel at once.
+converges. Two workers never push one channel at once. A worker stopped gracefully leaves
+the retries its timer still held on Redis.
 """
 
 from __future__ import annotations
@@ -234,3 +235,31 @@ def test_a_backfill_whose_worker_is_killed_imports_each_order_once(
     after = stored(sessions, sold)
     assert (after.orders, after.distinct_orders) == (80, 80)
     assert after.reserved_lines == after.qty_reserved == 80
+
+
+def test_a_retry_waiting_in_a_stopped_workers_timer_is_left_on_redis_for_the_next(
+    sessions: sessionmaker[Session],
+    shop: EbayHarness,
+    redis_queue: JobQueue,
+    spawn_worker: StartWorker,
+) -> None:
+    lamps = open_shop(sessions, channel_context(), ebay_link(shop, ["LAMP-0"], 5),
+                      {"LAMP-0": 5}, currency="GBP")  # fmt: skip
+    settings = worker_settings(redis_queue, lamps.ctx.settings.encryption_key)
+    # Told to come back in 45 s: the worker keeps that retry's wake-up in its own timer.
+    add_fault(shop, path_pattern=BULK, status=429, retry_after=45, times=1)
+    worker = spawn_worker(settings)
+    lamps.sell("LAMP-0", 2)
+
+    def retrying() -> SyncJob | None:
+        worker.alive()
+        queued = [j for j in lamps.push_jobs() if j.status is JobStatus.QUEUED and j.attempts]
+        return queued[0] if queued else None
+
+    job = wait_for(retrying, timeout=30)
+    assert worker.stop() == 0, worker.output()
+
+    # Huey keeps a task with an eta in its queue until a consumer moves it to the schedule.
+    huey = redis_queue.huey
+    delayed = [t.args for t in huey.pending() + huey.scheduled() if t.eta is not None]
+    assert delayed == [(job.id,)], worker.output()

@@ -207,7 +207,12 @@ def source_ips(stockbridge: Stockbridge) -> list[str | None]:
 
 
 @pytest.mark.parametrize(
-    "limits", [{"webhook_rate_limit_per_minute": 2, "trusted_proxies": "127.0.0.0/8"}]
+    "limits",
+    [
+        {"webhook_rate_limit_per_minute": 2, "trusted_proxies": "127.0.0.0/8"},
+        # Host bits set: read as the network 127.0.0.0/8, not as a name nothing matches.
+        {"webhook_rate_limit_per_minute": 2, "trusted_proxies": "127.0.0.1/8"},
+    ],
 )
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate(
     stockbridge: Stockbridge,

@@ -37,8 +37,14 @@ def worker(
     engine = make_engine(settings.database_url)
     try:
         queue = JobQueue(settings, make_session_factory(engine))
-        logging.getLogger(__name__).info("worker on the %s", queue.describe())
-        # Huey's consumer: SIGINT / SIGTERM stop it after the running jobs, SIGHUP restarts.
-        queue.consumer(workers=threads).run()
+        try:
+            logging.getLogger(__name__).info("worker on the %s", queue.describe())
+            # Huey's consumer: SIGINT / SIGTERM stop it after the running jobs, SIGHUP
+            # restarts.
+            queue.consumer(workers=threads).run()
+        finally:
+            # Wake-ups still in this process's timer (a retry due in a few seconds) go to
+            # Huey's schedule in Redis, where another worker finds them.
+            queue.close()
     finally:
         engine.dispose()

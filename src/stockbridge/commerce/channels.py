@@ -256,14 +256,50 @@ def store_tokens(ctx: ChannelContext, channel: EcomChannel, tokens: TokenSet) ->
 
 
 def keep_refreshed(
-    session: Session, ctx: ChannelContext, channel_id: int, refreshed: list[TokenSet]
-) -> None:
+    session: Session,
+    ctx: ChannelContext,
+    channel_id: int,
+    refreshed: list[TokenSet],
+    *,
+    started: TokenSet | None,
+) -> bool:
     """Store the newest tokens an adapter refreshed during a job (see :func:`link_adapter`)
     and empty the list, so the channel's next job starts from them instead of refreshing
-    again."""
-    if refreshed:
-        store_tokens(ctx, get_channel(session, channel_id), refreshed[-1])
-        refreshed.clear()
+    again; whether they were stored.
+
+    ``started`` are the tokens the job read (its link's): the refresh is stored only while
+    the channel still holds that grant. An owner who re-authorised during a long job keeps
+    the new grant rather than the job's refresh of the old one, which may be revoked. The
+    row is locked for the check and the write (``FOR UPDATE``; SQLite serialises writers),
+    so an OAuth callback cannot commit in between."""
+    if not refreshed:
+        return False
+    newest = refreshed[-1]
+    refreshed.clear()
+    channel = _locked_channel(session, channel_id)
+    if not _same_grant(ctx, channel, started, newest):
+        return False
+    store_tokens(ctx, channel, newest)
+    return True
+
+
+def _locked_channel(session: Session, channel_id: int) -> EcomChannel:
+    channel = session.get(EcomChannel, channel_id, with_for_update=True, populate_existing=True)
+    if channel is None or channel.deleted_at is not None:
+        raise NotFound(f"channel {channel_id} does not exist", channel_id=channel_id)
+    return channel
+
+
+def _same_grant(
+    ctx: ChannelContext, channel: EcomChannel, started: TokenSet | None, newest: TokenSet
+) -> bool:
+    """The channel still holds the grant ``newest`` was refreshed from: its stored refresh
+    token is the one the job started with, or (stored by an earlier batch of the job, or by
+    another job of the channel) the one ``newest`` carries."""
+    opened = ctx.vault.open(channel.credentials_encrypted) if channel.credentials_encrypted else {}
+    stored = _tokens_from(opened.get("tokens"))
+    stored_refresh = stored.refresh_token if stored is not None else None
+    return stored_refresh in {started.refresh_token if started else None, newest.refresh_token}
 
 
 def _verify(ctx: ChannelContext, link: ChannelLink) -> ConnectionInfo:
@@ -415,6 +451,8 @@ class ConnectionCheck:
     info: ConnectionInfo | None
     error: ChannelError | None
     refreshed: TokenSet | None
+    #: The tokens the check started from (see :func:`keep_refreshed`).
+    started: TokenSet | None = None
 
 
 def check_link(ctx: ChannelContext, link: ChannelLink) -> ConnectionCheck:
@@ -423,8 +461,8 @@ def check_link(ctx: ChannelContext, link: ChannelLink) -> ConnectionCheck:
     try:
         info = link_adapter(ctx, link, refreshed).test_connection()
     except ChannelError as error:
-        return ConnectionCheck(None, error, refreshed[-1] if refreshed else None)
-    return ConnectionCheck(info, None, refreshed[-1] if refreshed else None)
+        return ConnectionCheck(None, error, refreshed[-1] if refreshed else None, link.tokens)
+    return ConnectionCheck(info, None, refreshed[-1] if refreshed else None, link.tokens)
 
 
 def connected_link(session: Session, ctx: ChannelContext, channel_id: int) -> ChannelLink:
@@ -438,9 +476,9 @@ def record_check(
     session: Session, ctx: ChannelContext, channel_id: int, check: ConnectionCheck
 ) -> None:
     """Write what a check found (status, error, refreshed tokens), failed or not."""
-    channel = get_channel(session, channel_id)
     if check.refreshed is not None:
-        store_tokens(ctx, channel, check.refreshed)
+        keep_refreshed(session, ctx, channel_id, [check.refreshed], started=check.started)
+    channel = get_channel(session, channel_id)
     if check.error is None:
         channel.status, channel.last_error = ChannelStatus.ACTIVE, None
         return
@@ -514,7 +552,7 @@ def exchange_code(ctx: ChannelContext, link: ChannelLink, query: Mapping[str, st
 def connect_tokens(
     session: Session, ctx: ChannelContext, channel_id: int, tokens: TokenSet
 ) -> EcomChannel:
-    channel = get_channel(session, channel_id)
+    channel = _locked_channel(session, channel_id)  # after a job's keep_refreshed, not amid it
     store_tokens(ctx, channel, tokens)
     channel.status, channel.last_error = ChannelStatus.ACTIVE, None
     session.flush()

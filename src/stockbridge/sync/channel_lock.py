@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 #: The first key of our advisory locks (``pg_advisory_lock(int, int)``): "push".
@@ -122,12 +122,31 @@ def _advisory_lock(engine: Engine, channel_id: int, wait_seconds: float) -> Iter
         try:
             connection.execute(text("SELECT pg_advisory_lock(:space, :channel)"), params)
         except OperationalError as error:
+            _reset_or_discard(connection)
             if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
                 raise
             raise ChannelBusy(f"another push of channel {channel_id} is still running") from error
-        finally:
+        # Held from here: whatever fails next, the lock must not stay with the pool. A
+        # session's locks and settings end with it, so a connection that cannot be
+        # cleaned up is closed for good (invalidated) instead of going back.
+        try:
             connection.execute(text("RESET lock_timeout"))
+        except Exception:
+            connection.invalidate()
+            raise
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:space, :channel)"), params)
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:space, :channel)"), params)
+            except Exception:
+                connection.invalidate()
+                raise
+
+
+def _reset_or_discard(connection: Connection) -> None:
+    """Give the pool back a connection without our lock_timeout, or none at all."""
+    try:
+        connection.execute(text("RESET lock_timeout"))
+    except Exception:
+        connection.invalidate()

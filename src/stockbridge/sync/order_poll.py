@@ -137,7 +137,9 @@ class OrderPoll:
         finally:
             if refreshed:  # the next poll starts from the new token, not another refresh
                 with transaction(run.sessions) as session:
-                    channels.keep_refreshed(session, self._ctx, run.channel_id, refreshed)
+                    channels.keep_refreshed(
+                        session, self._ctx, run.channel_id, refreshed, started=link.tokens
+                    )
         return run.counts
 
 

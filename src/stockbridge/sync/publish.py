@@ -80,7 +80,7 @@ def publish_listings(run: JobRun, *, channels: ChannelContext) -> dict[str, int]
     run.progress(0, len(ids))
     try:
         for start in range(0, len(ids), size):
-            _run_batch(run, channels, adapter, ids[start : start + size], refreshed)
+            _run_batch(run, channels, adapter, ids[start : start + size], (refreshed, link.tokens))
             run.progress(min(start + size, len(ids)), len(ids))
     finally:
         _close(adapter)
@@ -92,8 +92,11 @@ def _run_batch(
     channels: ChannelContext,
     adapter: ChannelAdapter,
     ids: Sequence[int],
-    refreshed: list[TokenSet],
+    tokens: tuple[list[TokenSet], TokenSet | None],
 ) -> None:
+    """One batch sent and recorded; ``tokens`` are the job's refreshed tokens and the
+    ones it started from."""
+    refreshed, started = tokens
     assert run.channel_id is not None
     with transaction(run.sessions) as session:
         works = _load(session, run.channel_id, ids)
@@ -104,7 +107,7 @@ def _run_batch(
             _record(session, run, work, outcome)
             run.count(outcome.action.value)
             run.count("adopted", int(outcome.adopted))
-        keep_refreshed(session, channels, run.channel_id, refreshed)
+        keep_refreshed(session, channels, run.channel_id, refreshed, started=started)
 
 
 def _wait_for_earlier_jobs(run: JobRun, channel_id: int) -> None:

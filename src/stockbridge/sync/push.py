@@ -374,4 +374,4 @@ def keep_tokens(
     if not refreshed or link.channel_id is None:
         return
     with transaction(run.sessions) as session:
-        channels.keep_refreshed(session, ctx, link.channel_id, refreshed)
+        channels.keep_refreshed(session, ctx, link.channel_id, refreshed, started=link.tokens)

@@ -39,5 +39,7 @@ class TokenRefresh:
         channels.link_adapter(self._ctx, link, refreshed).refresh()
         run.count(REFRESHED, len(refreshed[-1:]))
         with transaction(run.sessions) as session:
-            channels.keep_refreshed(session, self._ctx, run.channel_id, refreshed)
+            channels.keep_refreshed(
+                session, self._ctx, run.channel_id, refreshed, started=link.tokens
+            )
         return run.counts

@@ -81,7 +81,7 @@ def _process(ctx: ChannelContext, run: JobRun, log_id: int) -> Mapping[str, int]
         order = link_adapter(ctx, link, refreshed).get_order(action.external_id)
     with transaction(run.sessions) as session:
         channel = get_channel(session, link.channel_id or 0)
-        keep_refreshed(session, ctx, channel.id, refreshed)
+        keep_refreshed(session, ctx, channel.id, refreshed, started=link.tokens)
         counts = _apply(
             session, channel, action, order, log_id, run.job_id, run.waker or _NoWaker()
         )
