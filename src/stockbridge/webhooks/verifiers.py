@@ -42,7 +42,7 @@ class ChannelStamp:
 
 _CHANNELS = cast(Table, EcomChannel.__table__)
 #: A Core statement (no ORM entity to load): read for every delivery.
-_READ_STAMP = select(
+READ_STAMP = select(
     _CHANNELS.c.provider,
     _CHANNELS.c.credentials_encrypted,
     _CHANNELS.c.config,
@@ -52,7 +52,7 @@ _READ_STAMP = select(
 
 def read_stamp(session: Session, channel_id: int) -> ChannelStamp | None:
     """The channel's stamp (one primary-key read of four columns); None if there is none."""
-    row = session.execute(_READ_STAMP, {"channel_id": channel_id}).first()
+    row = session.execute(READ_STAMP, {"channel_id": channel_id}).first()
     return ChannelStamp(*row) if row is not None else None
 
 
