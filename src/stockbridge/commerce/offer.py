@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -97,6 +98,13 @@ class ChannelRules:
             max_listed_qty=settings.max_listed_qty,
             price_rule=settings.price_rule,
         )
+
+
+def own_price(overrides: Mapping[str, Any] | None) -> int | None:
+    """The price a publication sets itself on its channel (``overrides["price_cents"]``), if
+    it does."""
+    price = (overrides or {}).get("price_cents")
+    return int(price) if price is not None else None
 
 
 def offers_for(

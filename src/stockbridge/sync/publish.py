@@ -38,7 +38,7 @@ from stockbridge.commerce.channels import (
     link_adapter,
 )
 from stockbridge.commerce.listing_payloads import listing_payload
-from stockbridge.commerce.offer import ChannelRules, offers_for
+from stockbridge.commerce.offer import ChannelRules, offers_for, own_price
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     ChannelLogStatus,
@@ -169,9 +169,9 @@ def _load(session: Session, channel_id: int, ids: Sequence[int]) -> list[Listing
         .order_by(EcomListingChannel.id)
     ).all()
     own_prices = {
-        publication.listing_id: int(price)
+        publication.listing_id: price
         for publication, _, _ in rows
-        if (price := (publication.overrides or {}).get("price_cents")) is not None
+        if (price := own_price(publication.overrides)) is not None
     }
     offers = offers_for(
         session,

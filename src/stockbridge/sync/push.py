@@ -52,7 +52,7 @@ from stockbridge.channels.base import (
 )
 from stockbridge.commerce import channels
 from stockbridge.commerce.channels import ChannelContext, ChannelLink
-from stockbridge.commerce.offer import ChannelRules, Offer, offers_for
+from stockbridge.commerce.offer import ChannelRules, Offer, offers_for, own_price
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import (
     EcomListing,
@@ -94,8 +94,7 @@ class Dirty:
     @property
     def own_price(self) -> int | None:
         """The price this publication sets itself on its channel, if it does."""
-        price = (self.overrides or {}).get("price_cents")
-        return int(price) if price is not None else None
+        return own_price(self.overrides)
 
 
 @dataclass(frozen=True, slots=True)
