@@ -99,9 +99,12 @@ class MemoryCostBucket:
             waited += wait
 
     def observe(self, available: float, maximum: float, restore_rate: float) -> None:
+        # The report was made before calls still in flight from other threads were
+        # charged: it may lower the estimate (others spend too), never raise it.
         with self._lock:
+            self._refill(self._clock())
             self._maximum, self._rate = maximum, restore_rate
-            self._available, self._at = min(available, maximum), self._clock()
+            self._available = min(self._available, available, maximum)
 
 
 class MemoryDailyBudget:
