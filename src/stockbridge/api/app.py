@@ -20,7 +20,7 @@ from stockbridge import __version__
 from stockbridge.api.problems import add_problem_schema, install_problem_handlers
 from stockbridge.api.routers import api_router, health
 from stockbridge.api.routers.channels import channels_router, oauth_callback_router
-from stockbridge.api.routers.webhook_ingest import webhook_ingest_router
+from stockbridge.api.routers.webhook_ingest import webhook_acknowledger, webhook_ingest_router
 from stockbridge.channels.registry import ProviderRegistry, registry
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.db.engine import make_engine, make_session_factory
@@ -28,6 +28,7 @@ from stockbridge.settings import Settings, get_settings
 from stockbridge.sync.handlers import default_handlers
 from stockbridge.sync.queue import JobQueue
 from stockbridge.vault import Vault
+from stockbridge.webhooks.acknowledger import Acknowledger
 
 DESCRIPTION = """\
 The store core of stockbridge (`/api/pos`): branches, product codes with their stock per
@@ -64,11 +65,12 @@ def create_app(
         engine = make_engine(settings.database_url)
         session_factory = make_session_factory(engine)
     job_queue = job_queue or JobQueue(settings, session_factory, default_handlers(channel_context))
+    acknowledger = webhook_acknowledger(settings, channel_context, session_factory, job_queue)
     app = FastAPI(
         title="Stockbridge",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(engine, job_queue, run_jobs=run_jobs),
+        lifespan=_lifespan(engine, job_queue, acknowledger, run_jobs=run_jobs),
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -81,7 +83,7 @@ def create_app(
     app.state.job_queue = job_queue
     # Routes are matched in order, each costing a little: the deliveries marketplaces send
     # hundreds a second come first (no other route shares their paths).
-    app.include_router(webhook_ingest_router(settings, channel_context))
+    app.include_router(webhook_ingest_router(settings, acknowledger))
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(channels_router(channel_context))
@@ -91,10 +93,11 @@ def create_app(
 
 
 def _lifespan(
-    engine: Engine | None, job_queue: JobQueue, *, run_jobs: bool
+    engine: Engine | None, job_queue: JobQueue, acknowledger: Acknowledger, *, run_jobs: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start the in-process job consumer if asked; on shutdown stop it, close the queue and
-    the connections of an engine the app opened itself."""
+    """Start the in-process job consumer if asked; on shutdown let the webhook
+    acknowledger finish, stop the consumer, close the queue and the connections of an
+    engine the app opened itself."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -103,6 +106,7 @@ def _lifespan(
         try:
             yield
         finally:
+            acknowledger.close()
             job_queue.close()
             if engine is not None:
                 engine.dispose()

@@ -29,11 +29,13 @@ refused with :class:`SignatureRejected`.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, func, insert, literal, select
+from sqlalchemy import Table, bindparam, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,13 +52,9 @@ from stockbridge.errors import (
     StockbridgeError,
 )
 from stockbridge.sync.jobs import Waker, enqueue_job, insert_queued_job, wake_after_commit
-from stockbridge.webhooks.verifiers import (
-    READ_STAMP,
-    ChannelStamp,
-    Verifier,
-    Verifiers,
-    read_stamp,
-)
+from stockbridge.webhooks.verifiers import ChannelStamp, Verifier, Verifiers, read_stamps
+
+logger = logging.getLogger(__name__)
 
 #: Headers kept with a logged delivery (never a signature or a token).
 KEPT_HEADERS = frozenset(
@@ -81,14 +79,12 @@ _LOGGED_COLUMNS = (
 
 
 def _pg_acknowledge() -> Any:
-    """The stamp, the log row unless present and, for a new row, its queued job: one
-    statement. Answers no row for a missing channel (nothing inserted), else the stamp's
-    four columns, the new log row's id and the new job's id (both None for a repeat)."""
-    stamp = READ_STAMP.cte("stamp")
+    """The log row unless present and, for a new row, its queued job: one statement.
+    Answers the new log row's id and the new job's id (both None for a repeat)."""
     values = select(*(bindparam(name, type_=LOGS.c[name].type) for name in _LOGGED_COLUMNS))
     log = (
         pg_insert(LOGS)
-        .from_select(_LOGGED_COLUMNS, values.where(exists(select(stamp.c.provider))))
+        .from_select(_LOGGED_COLUMNS, values)
         .on_conflict_do_nothing(index_elements=["channel_id", "delivery_id"])
         .returning(LOGS.c.id)
         .cte("log")
@@ -109,7 +105,7 @@ def _pg_acknowledge() -> Any:
         .returning(_JOBS.c.id)
         .cte("job")
     )
-    return select(*stamp.c, select(log.c.id).scalar_subquery(), select(job.c.id).scalar_subquery())
+    return select(select(log.c.id).scalar_subquery(), select(job.c.id).scalar_subquery())
 
 
 #: Built once: only its parameters change from one delivery to the next.
@@ -122,6 +118,16 @@ class SignatureRejected(StockbridgeError):
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """One request to a delivery endpoint, as received (its body within the size limit)."""
+
+    provider: str
+    channel_id: int
+    request: WebhookRequest
+    source_ip: str | None
+
+
+@dataclass(frozen=True)
 class Receipt:
     """What became of a delivery: a challenge answered, or logged (``duplicate``: before)."""
 
@@ -130,50 +136,163 @@ class Receipt:
     duplicate: bool = False
 
 
+#: What :func:`receive_many` answers for each delivery: its receipt, or why there is none
+#: (a :class:`StockbridgeError` refusing it, or the database's error).
+Outcome = Receipt | Exception
+
+
 def receive(
+    sessions: sessionmaker[Session], verifiers: Verifiers, waker: Waker, delivery: Delivery
+) -> Receipt:
+    """One delivery on its own: its receipt, or the refusal raised."""
+    [outcome] = receive_many(sessions, verifiers, waker, [delivery])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def receive_many(
     sessions: sessionmaker[Session],
     verifiers: Verifiers,
     waker: Waker,
-    *,
-    provider: str,
-    channel_id: int,
-    request: WebhookRequest,
-    source_ip: str | None,
-) -> Receipt:
-    verifier = None if request.method.upper() == "GET" else verifiers.cached(channel_id)
-    if verifier is not None and verifier.stamp.provider != provider:
-        raise NotFound(f"channel {channel_id} is not a {provider} channel")
-    while True:
-        fresh = verifier is None
-        if verifier is None:
-            with transaction(sessions) as session:
-                verifier = verifiers.load(session, channel_id, provider)
-        try:
-            parsed = verifier.adapter.parse_webhook(request)
-        except ChannelError as error:
-            if not fresh:
-                verifier = None  # the cached secrets may be stale: verify with the stored
+    deliveries: Sequence[Delivery],
+) -> list[Outcome]:
+    """Verify each delivery, then log the verified ones in one transaction (see the
+    module's docstring); what became of each, in order."""
+    outcomes: dict[int, Outcome] = {}
+    # A challenge is answered from the stored secrets; so is a delivery the cached
+    # secrets refused, or whose cached secrets turned out stale when it was logged.
+    stored = {n for n, delivery in enumerate(deliveries) if delivery.request.method == "GET"}
+    pending = list(range(len(deliveries)))
+    while pending:
+        fresh = _load(
+            sessions,
+            verifiers,
+            {
+                deliveries[n].channel_id
+                for n in pending
+                if n in stored or verifiers.cached(deliveries[n].channel_id) is None
+            },
+        )
+        to_log: list[_Verified] = []
+        rejected: list[tuple[Delivery, str]] = []
+        retry: list[int] = []
+        for n in pending:
+            delivery = deliveries[n]
+            verifier = fresh.get(delivery.channel_id) or verifiers.cached(delivery.channel_id)
+            if verifier is None:  # forgotten meanwhile
+                stored.add(n)
+                retry.append(n)
                 continue
-            if error.category is not ChannelErrorCategory.AUTH_FAILED:
-                raise InvalidInput(str(error.detail or error)) from error
-            _log_rejected(sessions, channel_id, request, source_ip, str(error.detail or error))
-            raise SignatureRejected(str(error.detail or error)) from error
-        if isinstance(parsed, WebhookChallenge):
-            return Receipt(challenge=dict(parsed.response_body))
+            if isinstance(verifier, NotFound):
+                outcomes[n] = verifier
+                continue
+            if verifier.stamp.provider != delivery.provider:
+                outcomes[n] = NotFound(
+                    f"channel {delivery.channel_id} is not a {delivery.provider} channel"
+                )
+                continue
+            try:
+                parsed = verifier.adapter.parse_webhook(delivery.request)
+            except ChannelError as error:
+                why = str(error.detail or error)
+                if delivery.channel_id not in fresh:
+                    stored.add(n)
+                    retry.append(n)
+                elif error.category is ChannelErrorCategory.AUTH_FAILED:
+                    rejected.append((delivery, why))
+                    outcomes[n] = SignatureRejected(why)
+                else:
+                    outcomes[n] = InvalidInput(why)
+                continue
+            if isinstance(parsed, WebhookChallenge):
+                outcomes[n] = Receipt(challenge=dict(parsed.response_body))
+            else:
+                is_fresh = delivery.channel_id in fresh
+                to_log.append(_Verified(n, delivery, verifier, is_fresh, parsed))
         try:
-            with transaction(sessions) as session:
-                if session.get_bind().dialect.name == "postgresql":
-                    return _log_once_pg(session, waker, verifier, fresh, parsed, request, source_ip)
-                stamp = read_stamp(session, channel_id)
-                if _current(stamp, verifier, fresh):
-                    return _log_once(session, waker, channel_id, parsed, request, source_ip)
-        except _Stale:
-            pass  # rolled back: nothing logged
-        verifier = None
+            stale = _log(sessions, waker, to_log, rejected, outcomes)
+        except Exception:
+            stale = _log_alone(sessions, waker, to_log, rejected, outcomes)
+        stored.update(stale)
+        pending = retry + stale
+    return [outcomes[n] for n in range(len(deliveries))]
 
 
-class _Stale(Exception):
-    """The channel's row no longer matches the verifier: undo what was written."""
+@dataclass(frozen=True)
+class _Verified:
+    """A delivery whose signature ``verifier`` accepted (``fresh``: made in this call)."""
+
+    index: int
+    delivery: Delivery
+    verifier: Verifier
+    fresh: bool
+    event: WebhookEvent
+
+
+def _load(
+    sessions: sessionmaker[Session], verifiers: Verifiers, channel_ids: set[int]
+) -> dict[int, Verifier | NotFound]:
+    """Each channel's verifier made afresh from its row (one short transaction), or why not."""
+    if not channel_ids:
+        return {}
+    made: dict[int, Verifier | NotFound] = {}
+    with transaction(sessions) as session:
+        for channel_id in sorted(channel_ids):
+            try:
+                made[channel_id] = verifiers.load(session, channel_id)
+            except NotFound as missing:
+                made[channel_id] = missing
+    return made
+
+
+def _log(
+    sessions: sessionmaker[Session],
+    waker: Waker,
+    verified: list[_Verified],
+    rejected: list[tuple[Delivery, str]],
+    outcomes: dict[int, Outcome],
+) -> list[int]:
+    """Log the rejected and the verified deliveries in one transaction, then fill in the
+    verified ones' receipts; answers those to verify again (their verifier went stale)."""
+    if not verified and not rejected:
+        return []
+    stale: list[int] = []
+    written: dict[int, Receipt] = {}
+    with transaction(sessions) as session:
+        for delivery, why in rejected:
+            _log_rejected(session, delivery, why)
+        stamps = read_stamps(session, {entry.delivery.channel_id for entry in verified})
+        for entry in verified:
+            if _current(stamps.get(entry.delivery.channel_id), entry.verifier, entry.fresh):
+                written[entry.index] = _log_once(session, waker, entry)
+            else:
+                stale.append(entry.index)
+    outcomes.update(written)
+    return stale
+
+
+def _log_alone(
+    sessions: sessionmaker[Session],
+    waker: Waker,
+    verified: list[_Verified],
+    rejected: list[tuple[Delivery, str]],
+    outcomes: dict[int, Outcome],
+) -> list[int]:
+    """After the transaction of them all failed: each in a transaction of its own, so a
+    delivery the database refuses fails alone (its outcome is the database's error)."""
+    stale: list[int] = []
+    for entry in verified:
+        try:
+            stale += _log(sessions, waker, [entry], [], outcomes)
+        except Exception as error:
+            outcomes[entry.index] = error
+    for delivery, why in rejected:
+        try:
+            _log(sessions, waker, [], [(delivery, why)], outcomes)
+        except Exception:
+            logger.exception("could not log a rejected webhook delivery")
+    return stale
 
 
 def _current(stamp: ChannelStamp | None, verifier: Verifier, fresh: bool) -> bool:
@@ -190,62 +309,42 @@ def _headers(request: WebhookRequest) -> dict[str, str]:
     return {name: value for name, value in request.headers.items() if name in KEPT_HEADERS}
 
 
-def _logged_values(
-    channel_id: int, event: WebhookEvent, request: WebhookRequest, source_ip: str | None
-) -> dict[str, Any]:
+def _logged_values(entry: _Verified) -> dict[str, Any]:
+    delivery, event = entry.delivery, entry.event
     return {
-        "channel_id": channel_id,
+        "channel_id": delivery.channel_id,
         "delivery_id": event.delivery_id[:200],
         "event_type": event.topic[:100],
         "status": WebhookStatus.RECEIVED,
         "processed": False,
-        "headers": _headers(request),
+        "headers": _headers(delivery.request),
         "payload": dict(event.payload),
-        "source_ip": source_ip,
+        "source_ip": delivery.source_ip,
         "created_at": utcnow(),
     }
 
 
-def _log_once_pg(
-    session: Session,
-    waker: Waker,
-    verifier: Verifier,
-    fresh: bool,
-    event: WebhookEvent,
-    request: WebhookRequest,
-    source_ip: str | None,
-) -> Receipt:
-    values = _logged_values(verifier.channel_id, event, request, source_ip)
-    row = session.execute(_PG_ACKNOWLEDGE, values).first()
-    stamp = ChannelStamp(*row[:4]) if row is not None else None
-    if row is None or not _current(stamp, verifier, fresh):
-        raise _Stale
-    log_id, job_id = row[4], row[5]
-    if log_id is None:
-        return Receipt(duplicate=True)
-    wake_after_commit(session, waker, job_id)
-    return Receipt(log_id=log_id)
-
-
-def _log_once(
-    session: Session,
-    waker: Waker,
-    channel_id: int,
-    event: WebhookEvent,
-    request: WebhookRequest,
-    source_ip: str | None,
-) -> Receipt:
-    values = _logged_values(channel_id, event, request, source_ip)
-    inserted = session.execute(
+def _log_once(session: Session, waker: Waker, entry: _Verified) -> Receipt:
+    """The log row unless present and, if it is new, its job (woken after the commit)."""
+    values = _logged_values(entry)
+    if session.get_bind().dialect.name == "postgresql":
+        log_id, job_id = session.execute(_PG_ACKNOWLEDGE, values).one()
+        if log_id is None:
+            return Receipt(duplicate=True)
+        wake_after_commit(session, waker, job_id)
+        return Receipt(log_id=log_id)
+    log_id = session.execute(
         insert_unless_present(
             session, LOGS, values, unique_on=("channel_id", "delivery_id")
         ).returning(LOGS.c.id)
     ).scalar_one_or_none()
-    if inserted is None:
+    if log_id is None:
         return Receipt(duplicate=True)
-    payload = {"log_id": inserted}
-    insert_queued_job(session, waker, kind=JobKind.WEBHOOK, channel_id=channel_id, payload=payload)
-    return Receipt(log_id=inserted)
+    payload = {"log_id": log_id}
+    insert_queued_job(
+        session, waker, kind=JobKind.WEBHOOK, channel_id=entry.delivery.channel_id, payload=payload
+    )
+    return Receipt(log_id=log_id)
 
 
 def queue_processing(session: Session, waker: Waker, channel_id: int, log_id: int) -> None:
@@ -254,29 +353,23 @@ def queue_processing(session: Session, waker: Waker, channel_id: int, log_id: in
     )
 
 
-def _log_rejected(
-    sessions: sessionmaker[Session],
-    channel_id: int,
-    request: WebhookRequest,
-    source_ip: str | None,
-    why: str,
-) -> None:
-    with transaction(sessions) as session:
-        session.add(
-            EcomWebhookLog(
-                channel_id=channel_id,
-                delivery_id=f"{REJECTED_TOPIC}:{uuid.uuid4()}",
-                event_type=_claimed_topic(request)[:100],
-                status=WebhookStatus.REJECTED,
-                processed=True,
-                error_message=why,
-                headers=_headers(request),
-                # A refused body is not trusted JSON: only its size is kept.
-                payload={"bytes": len(request.body)},
-                source_ip=source_ip,
-                processed_at=utcnow(),
-            )
+def _log_rejected(session: Session, delivery: Delivery, why: str) -> None:
+    request = delivery.request
+    session.add(
+        EcomWebhookLog(
+            channel_id=delivery.channel_id,
+            delivery_id=f"{REJECTED_TOPIC}:{uuid.uuid4()}",
+            event_type=_claimed_topic(request)[:100],
+            status=WebhookStatus.REJECTED,
+            processed=True,
+            error_message=why,
+            headers=_headers(request),
+            # A refused body is not trusted JSON: only its size is kept.
+            payload={"bytes": len(request.body)},
+            source_ip=delivery.source_ip,
+            processed_at=utcnow(),
         )
+    )
 
 
 def _claimed_topic(request: WebhookRequest) -> str:

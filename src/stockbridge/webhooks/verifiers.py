@@ -4,7 +4,7 @@ Opening a channel's sealed secrets and connecting its adapter for every delivery
 cost more than the rest of the acknowledgement, so a process keeps one
 :class:`Verifier` per channel. It is only used while it is current: an entry records
 what the adapter was made of (:class:`ChannelStamp`: the provider, the sealed secrets
-and the configuration), and :func:`stockbridge.webhooks.ingest.receive` compares that
+and the configuration), and :func:`stockbridge.webhooks.ingest.receive_many` compares that
 with the channel's row in the transaction that logs the delivery. Every change of
 credentials or tokens re-seals the secrets (a sealed value is never the same twice),
 so any such change, in this process or another, makes the entry stale; so does
@@ -17,6 +17,7 @@ Unknown channel ids are never kept, so the cache holds at most one entry per cha
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -27,7 +28,6 @@ from sqlalchemy.orm import Session
 from stockbridge.channels.base import ChannelAdapter
 from stockbridge.commerce.channels import ChannelContext, get_channel, link_adapter, read_link
 from stockbridge.db.models import EcomChannel
-from stockbridge.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -41,19 +41,22 @@ class ChannelStamp:
 
 
 _CHANNELS = cast(Table, EcomChannel.__table__)
-#: A Core statement (no ORM entity to load): read for every delivery.
-READ_STAMP = select(
+#: A Core statement (no ORM entity to load): read for every transaction that logs.
+_READ_STAMPS = select(
+    _CHANNELS.c.id,
     _CHANNELS.c.provider,
     _CHANNELS.c.credentials_encrypted,
     _CHANNELS.c.config,
     _CHANNELS.c.deleted_at,
-).where(_CHANNELS.c.id == bindparam("channel_id"))
+).where(_CHANNELS.c.id.in_(bindparam("channel_ids", expanding=True)))
 
 
-def read_stamp(session: Session, channel_id: int) -> ChannelStamp | None:
-    """The channel's stamp (one primary-key read of four columns); None if there is none."""
-    row = session.execute(READ_STAMP, {"channel_id": channel_id}).first()
-    return ChannelStamp(*row) if row is not None else None
+def read_stamps(session: Session, channel_ids: Collection[int]) -> dict[int, ChannelStamp]:
+    """The channels' stamps (one read by primary key); a channel not there has none."""
+    if not channel_ids:
+        return {}
+    rows = session.execute(_READ_STAMPS, {"channel_ids": sorted(channel_ids)})
+    return {channel_id: ChannelStamp(*stamp) for channel_id, *stamp in rows}
 
 
 def stamp_of(channel: EcomChannel) -> ChannelStamp:
@@ -81,12 +84,10 @@ class Verifiers:
         with self._lock:
             return self._known.get(channel_id)
 
-    def load(self, session: Session, channel_id: int, provider: str) -> Verifier:
-        """The channel's adapter made afresh from its row (and kept); 404 if the channel
-        is missing, deleted or not of ``provider``. Opens no connection to the marketplace."""
+    def load(self, session: Session, channel_id: int) -> Verifier:
+        """The channel's adapter made afresh from its row (and kept); NotFound if the
+        channel is missing or deleted. Opens no connection to the marketplace."""
         channel = get_channel(session, channel_id)
-        if channel.provider != provider:
-            raise NotFound(f"channel {channel_id} is not a {provider} channel")
         verifier = Verifier(
             channel_id, stamp_of(channel), link_adapter(self._ctx, read_link(self._ctx, channel))
         )

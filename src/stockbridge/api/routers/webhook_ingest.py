@@ -8,22 +8,27 @@ once and queues; the answer follows at once (``200``; a repeat of a delivery is 
 too, and not processed again).
 
 This is the one route a marketplace calls hundreds of times a second, so it is kept
-lean: the rate check and everything that touches Redis or the database run in one
-worker thread hop, and the answer is one of two prepared bodies.
+lean: the body is read on the event loop, the rate check and everything that touches
+Redis or the database run in batches on the :class:`Acknowledger`'s one thread (see
+``webhooks/acknowledger.py``), and the answer is one of two prepared bodies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.api.problems import PayloadTooLarge, TooManyRequests, problem_responses
 from stockbridge.api.schemas.common import PathId
 from stockbridge.channels.base import WebhookRequest
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.settings import Settings
-from stockbridge.webhooks.ingest import Receipt, receive
+from stockbridge.sync.jobs import Waker
+from stockbridge.webhooks.acknowledger import Acknowledger
+from stockbridge.webhooks.ingest import Delivery, Outcome, Receipt, receive_many
 from stockbridge.webhooks.rate_limit import RateLimiter, rate_limiter
 from stockbridge.webhooks.verifiers import Verifiers
 
@@ -64,46 +69,47 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def webhook_ingest_router(settings: Settings, ctx: ChannelContext) -> APIRouter:
+def webhook_acknowledger(
+    settings: Settings, ctx: ChannelContext, sessions: sessionmaker[Session], waker: Waker
+) -> Acknowledger:
+    """The process's acknowledger: each batch counted against the per-address rate, then
+    the deliveries within it received."""
     limiter: RateLimiter = rate_limiter(
         settings.redis_url, settings.queue_name, settings.webhook_rate_limit_per_minute
     )
     verifiers = Verifiers(ctx)
 
-    def within_rate_then_receive(
-        request: Request, hook: WebhookRequest, provider: str, channel_id: int
-    ) -> Receipt:
-        source_ip = client_ip(request)
-        verdict = limiter.hit(source_ip)
-        if not verdict.allowed:
-            raise TooManyRequests(
+    def within_rate_then_receive(batch: Sequence[Delivery]) -> list[Outcome]:
+        verdicts = limiter.hit_many([delivery.source_ip or "unknown" for delivery in batch])
+        allowed = [
+            delivery for delivery, verdict in zip(batch, verdicts, strict=True) if verdict.allowed
+        ]
+        received = iter(receive_many(sessions, verifiers, waker, allowed))
+        return [
+            next(received)
+            if verdict.allowed
+            else TooManyRequests(
                 f"more than {settings.webhook_rate_limit_per_minute} deliveries a minute "
                 "from this address",
                 retry_after=verdict.retry_after,
             )
-        state = request.app.state
-        return receive(
-            state.session_factory,
-            verifiers,
-            state.job_queue,
-            provider=provider,
-            channel_id=channel_id,
-            request=hook,
-            source_ip=source_ip,
-        )
+            for verdict in verdicts
+        ]
 
+    return Acknowledger(within_rate_then_receive)
+
+
+def webhook_ingest_router(settings: Settings, acknowledger: Acknowledger) -> APIRouter:
     async def ingest(request: Request, provider: str, channel_id: int) -> Receipt:
         body = await read_limited(request, settings.webhook_max_body_bytes)
         hook = WebhookRequest(
-            method=request.method,
+            method=request.method.upper(),
             url=str(request.url),
             headers={name.lower(): value for name, value in request.headers.items()},
             body=body,
             query=dict(request.query_params),
         )
-        return await run_in_threadpool(
-            within_rate_then_receive, request, hook, provider, channel_id
-        )
+        return await acknowledger.submit(Delivery(provider, channel_id, hook, client_ip(request)))
 
     router = APIRouter(
         prefix="/api/ecom/webhooks",
