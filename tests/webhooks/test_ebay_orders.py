@@ -30,6 +30,7 @@ from stockbridge.sandbox.ebay.publisher import NotificationPublisher, ebay_times
 from stockbridge.sandbox.ebay.sales import CancelOrder, cancel_order
 from stockbridge.sandbox.ebay.signing import signature_header
 from stockbridge.sync import jobs
+from tests.sync.conftest import wait_for
 from tests.sync.ebay_shop import Stored, stored
 from tests.sync.shops import NoWaker
 from tests.webhooks.conftest import VERIFICATION_TOKEN, EbayStore, paused_context
@@ -228,3 +229,37 @@ def test_a_notification_that_fetched_the_order_before_a_cancel_does_not_reopen_i
     after = stored(ebay_store.app.sessions, ebay_store.shop)
     assert (after.orders, after.qty_reserved) == (1, 0)
     assert reserve_entries(ebay_store) == 1
+
+
+def test_a_key_not_fetched_yet_holds_up_its_own_delivery_and_no_other(
+    ebay_store: EbayStore,
+) -> None:
+    first, second = ebay_store.shop.buy(2)
+    endpoint = ebay_store.app.endpoint("ebay")
+
+    def send(body: bytes, headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(endpoint, content=body, headers=headers, timeout=30)
+
+    assert send(*signed_confirmation(ebay_store, first)).status_code == 200  # its key kept
+    # A forger's key id makes us ask eBay for that key, which eBay is slow to refuse.
+    slow_key = {"path_pattern": "/public_key/", "latency_ms": 4000, "times": 1}
+    assert ebay_store.harness.http.post("/_sandbox/faults", json=slow_key).status_code == 201
+    body, headers = signed_confirmation(ebay_store, second)
+    signed = json.loads(base64.b64decode(headers["X-EBAY-SIGNATURE"]))
+    forged = {**signed, "kid": f"never-issued-{uuid.uuid4()}"}
+    forged_header = base64.b64encode(json.dumps(forged).encode()).decode()
+
+    with ThreadPoolExecutor(1) as pool:
+        refused = pool.submit(send, body, {**headers, "X-EBAY-SIGNATURE": forged_header})
+        wait_for(lambda: ebay_store.harness.http.get("/_sandbox/faults").json()[0]["hits"])
+        meanwhile = send(body, headers)
+        still_waiting = not refused.done()
+
+    assert meanwhile.status_code == 200, meanwhile.text
+    assert still_waiting
+    assert refused.result().status_code == 401
+    assert [log.status for log in ebay_store.app.logs()] == [
+        WebhookStatus.RECEIVED,
+        WebhookStatus.RECEIVED,
+        WebhookStatus.REJECTED,
+    ]

@@ -13,6 +13,8 @@ marketplace ids are strings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -313,6 +315,32 @@ class WebhookChallenge:
     """A verification handshake (eBay's ``challenge_code``): answer it, process nothing."""
 
     response_body: Mapping[str, Any]
+
+
+class VerificationNeedsNetwork(Exception):
+    """Raised by ``parse_webhook`` inside :func:`verifying_offline` where verifying would
+    first call the marketplace (eBay: a public key not fetched yet)."""
+
+
+_OFFLINE: ContextVar[bool] = ContextVar("webhook_verification_offline", default=False)
+
+
+@contextmanager
+def verifying_offline() -> Iterator[None]:
+    """While inside, ``parse_webhook`` raises :class:`VerificationNeedsNetwork` instead
+    of calling the marketplace: the caller verifies such a delivery elsewhere, so one
+    slow call never holds up the deliveries verified beside it."""
+    token = _OFFLINE.set(True)
+    try:
+        yield
+    finally:
+        _OFFLINE.reset(token)
+
+
+def before_verification_call(what: str) -> None:
+    """What an adapter calls before a network call that verification needs."""
+    if _OFFLINE.get():
+        raise VerificationNeedsNetwork(what)
 
 
 # --- the protocol -------------------------------------------------------------------

@@ -13,6 +13,12 @@ every request took longer and the queue did not drain (at 500 deliveries a secon
 p50 of 3 ms and a p99 of 300 ms and more). Batched, a burst is logged in one
 transaction with one commit, so the busier the endpoint, the less each delivery costs.
 
+A delivery that cannot be verified without calling the marketplace (eBay: a public key
+not fetched yet; ``handle`` verifies with
+:func:`~stockbridge.channels.base.verifying_offline`) is handed to ``receive_online`` on
+a thread of the event loop's executor instead, so a slow or forged key id holds up that
+delivery alone.
+
 The thread starts with the first delivery and ends after :data:`IDLE_SECONDS` without
 one (or at :meth:`close`); the next delivery starts it again.
 """
@@ -25,18 +31,26 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 
+from stockbridge.channels.base import VerificationNeedsNetwork
 from stockbridge.webhooks.ingest import Delivery, Outcome, Receipt
 
 MAX_BATCH = 100
 IDLE_SECONDS = 30.0
 
 Handle = Callable[[Sequence[Delivery]], list[Outcome]]
+ReceiveOne = Callable[[Delivery], Receipt]
 _Item = tuple[Delivery, asyncio.AbstractEventLoop, "asyncio.Future[Receipt]"]
 
 
 class Acknowledger:
-    def __init__(self, handle: Handle, *, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._handle = handle
+    def __init__(
+        self,
+        handle: Handle,
+        receive_online: ReceiveOne | None = None,
+        *,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        self._handle, self._receive_online = handle, receive_online
         self._idle_seconds = idle_seconds
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -53,7 +67,12 @@ class Acknowledger:
                     target=self._run, name="webhook-acknowledger", daemon=True
                 )
                 self._thread.start()
-        return await future
+        try:
+            return await future
+        except VerificationNeedsNetwork:
+            if self._receive_online is None:
+                raise
+        return await asyncio.to_thread(self._receive_online, delivery)
 
     def close(self, timeout: float = 10.0) -> None:
         """Let the thread end once what is queued is answered (it starts again on demand)."""

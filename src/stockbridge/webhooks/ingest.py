@@ -39,7 +39,12 @@ from sqlalchemy import Table, bindparam, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookRequest
+from stockbridge.channels.base import (
+    VerificationNeedsNetwork,
+    WebhookChallenge,
+    WebhookEvent,
+    WebhookRequest,
+)
 from stockbridge.db.engine import transaction
 from stockbridge.db.models import EcomWebhookLog, JobKind, JobStatus, SyncJob, WebhookStatus
 from stockbridge.db.types import utcnow
@@ -174,8 +179,7 @@ def receive_many(
                 if n in stored or verifiers.cached(deliveries[n].channel_id) is None
             },
         )
-        to_log: list[_Verified] = []
-        rejected: list[tuple[Delivery, str]] = []
+        to_log: list[_Verified | _Rejected] = []  # in the order they came
         retry: list[int] = []
         for n in pending:
             delivery = deliveries[n]
@@ -194,13 +198,16 @@ def receive_many(
                 continue
             try:
                 parsed = verifier.adapter.parse_webhook(delivery.request)
+            except VerificationNeedsNetwork as needed:
+                outcomes[n] = needed  # for the caller to verify where calls may wait
+                continue
             except ChannelError as error:
                 why = str(error.detail or error)
                 if delivery.channel_id not in fresh:
                     stored.add(n)
                     retry.append(n)
                 elif error.category is ChannelErrorCategory.AUTH_FAILED:
-                    rejected.append((delivery, why))
+                    to_log.append(_Rejected(n, delivery, why))
                     outcomes[n] = SignatureRejected(why)
                 else:
                     outcomes[n] = InvalidInput(why)
@@ -211,9 +218,9 @@ def receive_many(
                 is_fresh = delivery.channel_id in fresh
                 to_log.append(_Verified(n, delivery, verifier, is_fresh, parsed))
         try:
-            stale = _log(sessions, waker, to_log, rejected, outcomes)
+            stale = _log(sessions, waker, to_log, outcomes)
         except Exception:
-            stale = _log_alone(sessions, waker, to_log, rejected, outcomes)
+            stale = _log_alone(sessions, waker, to_log, outcomes)
         stored.update(stale)
         pending = retry + stale
     return [outcomes[n] for n in range(len(deliveries))]
@@ -228,6 +235,15 @@ class _Verified:
     verifier: Verifier
     fresh: bool
     event: WebhookEvent
+
+
+@dataclass(frozen=True)
+class _Rejected:
+    """A delivery whose signature the channel's stored secrets refused (``why``)."""
+
+    index: int
+    delivery: Delivery
+    why: str
 
 
 def _load(
@@ -249,22 +265,22 @@ def _load(
 def _log(
     sessions: sessionmaker[Session],
     waker: Waker,
-    verified: list[_Verified],
-    rejected: list[tuple[Delivery, str]],
+    entries: list[_Verified | _Rejected],
     outcomes: dict[int, Outcome],
 ) -> list[int]:
-    """Log the rejected and the verified deliveries in one transaction, then fill in the
-    verified ones' receipts; answers those to verify again (their verifier went stale)."""
-    if not verified and not rejected:
+    """Log the deliveries in one transaction, then fill in the verified ones' receipts;
+    answers those to verify again (their verifier went stale)."""
+    if not entries:
         return []
     stale: list[int] = []
     written: dict[int, Receipt] = {}
     with transaction(sessions) as session:
-        for delivery, why in rejected:
-            _log_rejected(session, delivery, why)
+        verified = [entry for entry in entries if isinstance(entry, _Verified)]
         stamps = read_stamps(session, {entry.delivery.channel_id for entry in verified})
-        for entry in verified:
-            if _current(stamps.get(entry.delivery.channel_id), entry.verifier, entry.fresh):
+        for entry in entries:
+            if isinstance(entry, _Rejected):
+                _log_rejected(session, entry)
+            elif _current(stamps.get(entry.delivery.channel_id), entry.verifier, entry.fresh):
                 written[entry.index] = _log_once(session, waker, entry)
             else:
                 stale.append(entry.index)
@@ -275,23 +291,20 @@ def _log(
 def _log_alone(
     sessions: sessionmaker[Session],
     waker: Waker,
-    verified: list[_Verified],
-    rejected: list[tuple[Delivery, str]],
+    entries: list[_Verified | _Rejected],
     outcomes: dict[int, Outcome],
 ) -> list[int]:
     """After the transaction of them all failed: each in a transaction of its own, so a
     delivery the database refuses fails alone (its outcome is the database's error)."""
     stale: list[int] = []
-    for entry in verified:
+    for entry in entries:
         try:
-            stale += _log(sessions, waker, [entry], [], outcomes)
+            stale += _log(sessions, waker, [entry], outcomes)
         except Exception as error:
-            outcomes[entry.index] = error
-    for delivery, why in rejected:
-        try:
-            _log(sessions, waker, [], [(delivery, why)], outcomes)
-        except Exception:
-            logger.exception("could not log a rejected webhook delivery")
+            if isinstance(entry, _Rejected):
+                logger.exception("could not log a rejected webhook delivery")
+            else:
+                outcomes[entry.index] = error
     return stale
 
 
@@ -353,8 +366,8 @@ def queue_processing(session: Session, waker: Waker, channel_id: int, log_id: in
     )
 
 
-def _log_rejected(session: Session, delivery: Delivery, why: str) -> None:
-    request = delivery.request
+def _log_rejected(session: Session, entry: _Rejected) -> None:
+    delivery, request = entry.delivery, entry.delivery.request
     session.add(
         EcomWebhookLog(
             channel_id=delivery.channel_id,
@@ -362,7 +375,7 @@ def _log_rejected(session: Session, delivery: Delivery, why: str) -> None:
             event_type=_claimed_topic(request)[:100],
             status=WebhookStatus.REJECTED,
             processed=True,
-            error_message=why,
+            error_message=entry.why,
             headers=_headers(request),
             # A refused body is not trusted JSON: only its size is kept.
             payload={"bytes": len(request.body)},

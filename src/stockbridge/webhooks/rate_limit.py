@@ -70,12 +70,14 @@ class MemoryRateLimiter:
 class RedisRateLimiter:
     """One round trip for a whole batch: ``INCRBY`` and ``EXPIRE`` per address."""
 
-    def __init__(self, url: str, prefix: str, limit: int) -> None:
+    def __init__(
+        self, url: str, prefix: str, limit: int, clock: Callable[[], float] = time.time
+    ) -> None:
         self._redis = redis.Redis.from_url(url)
-        self._prefix, self._limit = prefix, limit
+        self._prefix, self._limit, self._clock = prefix, limit, clock
 
     def hit_many(self, keys: Sequence[str]) -> list[Verdict]:
-        window, left = _window(time.time())
+        window, left = _window(self._clock())
         counted = Counter(keys)
         pipe = self._redis.pipeline(transaction=False)
         for key, hits in counted.items():

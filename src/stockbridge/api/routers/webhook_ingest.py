@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.api.problems import PayloadTooLarge, TooManyRequests, problem_responses
 from stockbridge.api.schemas.common import PathId
-from stockbridge.channels.base import WebhookRequest
+from stockbridge.channels.base import WebhookRequest, verifying_offline
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.settings import Settings
 from stockbridge.sync.jobs import Waker
 from stockbridge.webhooks.acknowledger import Acknowledger
-from stockbridge.webhooks.ingest import Delivery, Outcome, Receipt, receive_many
+from stockbridge.webhooks.ingest import Delivery, Outcome, Receipt, receive, receive_many
 from stockbridge.webhooks.rate_limit import RateLimiter, rate_limiter
 from stockbridge.webhooks.verifiers import Verifiers
 
@@ -81,10 +81,10 @@ def webhook_acknowledger(
 
     def within_rate_then_receive(batch: Sequence[Delivery]) -> list[Outcome]:
         verdicts = limiter.hit_many([delivery.source_ip or "unknown" for delivery in batch])
-        allowed = [
-            delivery for delivery, verdict in zip(batch, verdicts, strict=True) if verdict.allowed
-        ]
-        received = iter(receive_many(sessions, verifiers, waker, allowed))
+        pairs = zip(batch, verdicts, strict=True)
+        allowed = [delivery for delivery, verdict in pairs if verdict.allowed]
+        with verifying_offline():
+            received = iter(receive_many(sessions, verifiers, waker, allowed))
         return [
             next(received)
             if verdict.allowed
@@ -96,7 +96,12 @@ def webhook_acknowledger(
             for verdict in verdicts
         ]
 
-    return Acknowledger(within_rate_then_receive)
+    def receive_online(delivery: Delivery) -> Receipt:
+        """A delivery whose verification must call the marketplace: on a thread of the
+        pool, so the acknowledger's batches go on meanwhile (its rate already counted)."""
+        return receive(sessions, verifiers, waker, delivery)
+
+    return Acknowledger(within_rate_then_receive, receive_online)
 
 
 def webhook_ingest_router(settings: Settings, acknowledger: Acknowledger) -> APIRouter:

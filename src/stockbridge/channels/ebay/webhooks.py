@@ -33,7 +33,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookRequest
+from stockbridge.channels.base import (
+    WebhookChallenge,
+    WebhookEvent,
+    WebhookRequest,
+    before_verification_call,
+)
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 
 SIGNATURE_HEADER = "x-ebay-signature"
@@ -92,6 +97,7 @@ class PublicKeys:
         with PublicKeys._lock:
             key = PublicKeys._known.get((self._api_base, kid))
         if key is None:
+            before_verification_call(f"eBay's public key {kid!r}")
             try:
                 key = load_public_key(self._fetch(kid))
             except ChannelError as error:
