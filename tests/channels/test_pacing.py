@@ -157,6 +157,24 @@ def test_a_redis_bucket_takes_the_marketplace_count(redis_client: redis.Redis) -
     redis_client.delete(key)
 
 
+def test_a_redis_report_may_lower_the_shared_estimate_but_never_raise_it(
+    redis_client: redis.Redis,
+) -> None:
+    key = f"test:bucket:{uuid.uuid4().hex}"
+    bucket = RedisCostBucket(redis_client, key, 100, 0.001)  # refills next to nothing
+    bucket.take(80)
+
+    # A report made before another worker's 80 points were charged says 90 are left.
+    bucket.observe(available=90, maximum=100, restore_rate=0.001)
+    kept = float(redis_client.hget(key, "available") or 0)
+    bucket.observe(available=5, maximum=100, restore_rate=0.001)
+    lowered = float(redis_client.hget(key, "available") or 0)
+
+    assert kept == pytest.approx(20, abs=0.1)
+    assert lowered == pytest.approx(5, abs=0.1)
+    redis_client.delete(key)
+
+
 def test_the_factories_choose_redis_only_when_a_url_is_set() -> None:
     assert isinstance(cost_bucket("shop", 100, 50, None), MemoryCostBucket)
     assert isinstance(cost_bucket("shop", 100, 50, REDIS_URL), RedisCostBucket)

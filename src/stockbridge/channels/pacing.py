@@ -148,6 +148,27 @@ redis.call('EXPIRE', KEYS[1], 86400)
 return tostring((cost - available) / rate)
 """
 
+# KEYS[1] the bucket; ARGV: now, reported available, maximum, restore rate. The bucket
+# refilled to now, then lowered to the report (never raised by it).
+_OBSERVE = """
+local state = redis.call('HMGET', KEYS[1], 'available', 'at', 'maximum', 'rate')
+local now, reported = tonumber(ARGV[1]), tonumber(ARGV[2])
+local maximum, rate = tonumber(ARGV[3]), tonumber(ARGV[4])
+local available = reported
+if state[1] then
+  local was_maximum = tonumber(state[3]) or maximum
+  local was_rate = tonumber(state[4]) or rate
+  local at = tonumber(state[2]) or now
+  local estimate = math.min(was_maximum, tonumber(state[1]) + math.max(0, now - at) * was_rate)
+  available = math.min(estimate, reported)
+end
+available = math.min(available, maximum)
+redis.call('HSET', KEYS[1], 'available', tostring(available), 'at', tostring(now),
+           'maximum', tostring(maximum), 'rate', tostring(rate))
+redis.call('EXPIRE', KEYS[1], 86400)
+return tostring(available)
+"""
+
 # KEYS[1] counter of the day; ARGV: limit, seconds to keep. Returns calls left, or -1.
 _SPEND = """
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -172,6 +193,7 @@ class RedisCostBucket:
         self._client, self._key = client, key
         self._maximum, self._rate = maximum, restore_rate
         self._take = client.register_script(_TAKE)
+        self._observe = client.register_script(_OBSERVE)
         self._sleep = sleep
 
     def take(self, cost: float) -> float:
@@ -190,16 +212,9 @@ class RedisCostBucket:
             waited += wait
 
     def observe(self, available: float, maximum: float, restore_rate: float) -> None:
-        self._client.hset(
-            self._key,
-            mapping={
-                "available": min(available, maximum),
-                "at": time.time(),
-                "maximum": maximum,
-                "rate": restore_rate,
-            },
-        )
-        self._client.expire(self._key, 86_400)
+        # As in memory: a report may lower the shared estimate, never raise it (calls
+        # other workers sent meanwhile are not in it yet).
+        self._observe(keys=[self._key], args=[time.time(), available, maximum, restore_rate])
 
 
 class RedisDailyBudget:

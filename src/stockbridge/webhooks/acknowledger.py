@@ -108,6 +108,8 @@ class Acknowledger:
     def _answer(self, batch: list[_Item]) -> None:
         try:
             outcomes = self._handle([delivery for delivery, _, _ in batch])
+            if len(outcomes) != len(batch):
+                raise RuntimeError(f"{len(outcomes)} outcomes for {len(batch)} deliveries")
         except Exception as error:  # e.g. Redis down: each request answers it (a 500)
             outcomes = [error] * len(batch)
         for (_, loop, future), outcome in zip(batch, outcomes, strict=True):

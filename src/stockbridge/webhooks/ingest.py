@@ -1,25 +1,26 @@
-"""Receiving one delivery: verify its signature on the raw body, log it once, queue it.
+"""Receiving deliveries: verify each signature on the raw body, log each once, queue it.
 
-:func:`receive` does only what must happen before the acknowledgement: let the channel's
-adapter verify the delivery (no transaction open: eBay's key may have to be fetched),
-then, in one transaction, check that the adapter is still made of what the channel's
-row holds, one ``INSERT ... ON CONFLICT DO NOTHING`` into ``ecom_webhook_logs`` on
-``(channel_id, delivery_id)`` and, only if the row is new, one ``webhook`` job, whose
-worker is woken after the commit. A repeat of a delivery inserts nothing and queues
-nothing.
+:func:`receive_many` does only what must happen before the acknowledgement, for a batch
+of deliveries (the acknowledger's, ``webhooks/acknowledger.py``; :func:`receive` is a
+batch of one): let each channel's adapter verify its deliveries (no transaction open),
+then, in one transaction for the batch, check that each adapter is still made of what
+its channel's row holds (one read of the channels' rows), one ``INSERT ... ON CONFLICT
+DO NOTHING`` into ``ecom_webhook_logs`` on ``(channel_id, delivery_id)`` per delivery
+and, only if the row is new, one ``webhook`` job, whose worker is woken after the
+commit. A repeat of a delivery, in the batch or before it, inserts nothing and queues
+nothing. On PostgreSQL a delivery's two inserts are one statement
+(:data:`_PG_ACKNOWLEDGE`, data-modifying CTEs). Should that transaction fail, each
+delivery is tried again in one of its own, so one the database refuses fails alone.
 
 The adapter comes from the process's :class:`~stockbridge.webhooks.verifiers.Verifiers`:
 a channel's secrets are opened once, not per delivery. When the row no longer matches
 (credentials or tokens changed, channel deleted), or the cached adapter refuses the
 delivery, the channel is read again in a short transaction of its own and the delivery
 verified afresh, so a stale entry neither admits nor refuses anything. A challenge
-(eBay's ``GET``) is always answered from the stored secrets.
-
-On PostgreSQL that transaction is one statement (:data:`_PG_ACKNOWLEDGE`: the stamp
-read, the log row and its job as data-modifying CTEs) between ``BEGIN`` and ``COMMIT``;
-a stamp that no longer matches rolls it back. Every round trip on the acknowledgement
-path is a wait for the database and then for the interpreter lock, which under load
-cost more than the statements themselves.
+(eBay's ``GET``) is always answered from the stored secrets. Inside
+:func:`~stockbridge.channels.base.verifying_offline`, a delivery whose verification
+would call the marketplace is answered :class:`VerificationNeedsNetwork` (its caller
+verifies it elsewhere) and not logged.
 
 A delivery whose signature does not verify is logged with status ``rejected`` (under a
 delivery id of its own, since a forger's id must not block the real delivery) and
@@ -31,7 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -222,7 +223,7 @@ def receive_many(
         except Exception:
             stale = _log_alone(sessions, waker, to_log, outcomes)
         stored.update(stale)
-        pending = retry + stale
+        pending = sorted(retry + stale)
     return [outcomes[n] for n in range(len(deliveries))]
 
 
@@ -331,10 +332,29 @@ def _logged_values(entry: _Verified) -> dict[str, Any]:
         "status": WebhookStatus.RECEIVED,
         "processed": False,
         "headers": _headers(delivery.request),
-        "payload": dict(event.payload),
+        "payload": _storable(event.payload, delivery.request.body),
         "source_ip": delivery.source_ip,
         "created_at": utcnow(),
     }
+
+
+def _storable(payload: Mapping[str, Any], body: bytes) -> dict[str, Any]:
+    """The payload to keep: without NUL characters when the body has any (escaped, as
+    JSON must), since PostgreSQL's ``jsonb`` cannot hold one and refusing the delivery
+    for it would lose it; no marketplace text means anything by one."""
+    if b"\\u0000" not in body:
+        return dict(payload)
+    return cast(dict[str, Any], _without_nul(dict(payload)))
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def _log_once(session: Session, waker: Waker, entry: _Verified) -> Receipt:
