@@ -263,3 +263,20 @@ def test_a_key_not_fetched_yet_holds_up_its_own_delivery_and_no_other(
         WebhookStatus.RECEIVED,
         WebhookStatus.REJECTED,
     ]
+
+
+def test_a_key_ebay_fails_to_serve_is_a_502_and_the_delivery_is_logged_when_sent_again(
+    ebay_store: EbayStore,
+) -> None:
+    [order_id] = ebay_store.shop.buy(1)
+    body, headers = signed_confirmation(ebay_store, order_id)
+    down = {"path_pattern": "/public_key/", "status": 503, "times": 2}
+    assert ebay_store.harness.http.post("/_sandbox/faults", json=down).status_code == 201
+
+    failed = httpx.post(ebay_store.app.endpoint("ebay"), content=body, headers=headers, timeout=30)
+    again = httpx.post(ebay_store.app.endpoint("ebay"), content=body, headers=headers, timeout=30)
+
+    assert failed.status_code == 502, failed.text
+    assert failed.headers["content-type"].startswith("application/problem+json")
+    assert again.status_code == 200, again.text
+    assert [log.status for log in ebay_store.app.logs()] == [WebhookStatus.RECEIVED]

@@ -210,6 +210,8 @@ def receive_many(
                 elif error.category is ChannelErrorCategory.AUTH_FAILED:
                     to_log.append(_Rejected(n, delivery, why))
                     outcomes[n] = SignatureRejected(why)
+                elif error.retryable:
+                    outcomes[n] = error  # the marketplace failed us (502): deliver again
                 else:
                     outcomes[n] = InvalidInput(why)
                 continue

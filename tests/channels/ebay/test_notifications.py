@@ -23,7 +23,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from stockbridge.channels.base import WebhookChallenge, WebhookEvent, WebhookRequest
+from stockbridge.channels.base import (
+    WebhookChallenge,
+    WebhookEvent,
+    WebhookRequest,
+    verifying_offline,
+)
 from stockbridge.channels.ebay import EbayAdapter
 from stockbridge.errors import ChannelError, ChannelErrorCategory
 from stockbridge.sandbox.ebay.oauth import API_SCOPE
@@ -242,3 +247,24 @@ def test_forged_tampered_unknown_or_unsigned_deliveries_are_refused(
         with pytest.raises(ChannelError) as raised:
             seller.adapter.parse_webhook(attempt)
         assert raised.value.category is ChannelErrorCategory.AUTH_FAILED, name
+
+
+def test_a_key_id_ebay_does_not_know_is_asked_for_once_then_refused_without_asking(
+    seller: Connected, shop: EbayHarness, endpoint: Endpoint
+) -> None:
+    seller.adapter.register_webhooks(endpoint.url)
+    deleted(shop, "gone6")
+    endpoint.wait_for(1)
+    hook, _ = endpoint.received[0]
+    asked_before = calls(shop)["getPublicKey"]
+    made_up = forged(hook, kid=f"made-up-{time.time_ns()}")
+
+    for _ in range(3):
+        with pytest.raises(ChannelError) as raised:
+            seller.adapter.parse_webhook(made_up)
+        assert raised.value.category is ChannelErrorCategory.AUTH_FAILED
+    # Refused without the network too: the batch verifying offline needs no call.
+    with verifying_offline(), pytest.raises(ChannelError):
+        seller.adapter.parse_webhook(made_up)
+
+    assert calls(shop)["getPublicKey"] == asked_before + 1

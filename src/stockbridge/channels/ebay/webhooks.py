@@ -8,7 +8,8 @@
   "kid", "signature", "digest"}``; ``signature`` is a DER ECDSA signature of the raw
   body, checked with the public key getPublicKey serves for ``kid`` (application
   token). Keys are cached per ``kid`` in the process (:class:`PublicKeys`), so each is
-  fetched once. A missing or unreadable header, an unknown ``kid``, a signature that
+  fetched once; a ``kid`` eBay does not know is refused without asking again for
+  :data:`REFUSED_SECONDS`. A missing or unreadable header, an unknown ``kid``, a signature that
   does not match the body: ``AUTH_FAILED``, as the Shopify adapter answers a bad HMAC.
   A verified body that is not eBay's message shape is ``VALIDATION``.
 
@@ -24,6 +25,8 @@ import binascii
 import hashlib
 import json
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -84,29 +87,53 @@ def load_public_key(served: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
+#: How long a ``kid`` eBay refused is refused again without asking, and how many such
+#: ids are kept (the oldest go first): a forger naming made-up ids costs one call each.
+REFUSED_SECONDS = 300.0
+REFUSED_KEPT = 1024
+
+
 class PublicKeys:
-    """eBay's notification keys by ``kid``, shared by every connection in the process."""
+    """eBay's notification keys by ``kid``, shared by every connection in the process;
+    and the ids eBay refused lately, so a repeat is refused without asking again."""
 
     _lock = threading.Lock()
     _known: dict[tuple[str, str], ec.EllipticCurvePublicKey] = {}
+    _refused_at: OrderedDict[tuple[str, str], float] = OrderedDict()
 
-    def __init__(self, api_base: str, fetch: FetchKey) -> None:
-        self._api_base, self._fetch = api_base, fetch
+    def __init__(
+        self, api_base: str, fetch: FetchKey, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._api_base, self._fetch, self._clock = api_base, fetch, clock
 
     def get(self, kid: str) -> ec.EllipticCurvePublicKey:
+        name = (self._api_base, kid)
         with PublicKeys._lock:
-            key = PublicKeys._known.get((self._api_base, kid))
-        if key is None:
-            before_verification_call(f"eBay's public key {kid!r}")
-            try:
-                key = load_public_key(self._fetch(kid))
-            except ChannelError as error:
-                if error.retryable:
-                    raise
-                raise _refused(f"eBay knows no public key {kid!r}") from error
-            with PublicKeys._lock:
-                PublicKeys._known[(self._api_base, kid)] = key
+            key = PublicKeys._known.get(name)
+            refused_at = PublicKeys._refused_at.get(name)
+        if key is not None:
+            return key
+        if refused_at is not None and self._clock() - refused_at < REFUSED_SECONDS:
+            raise _refused(f"eBay knows no public key {kid!r}")
+        before_verification_call(f"eBay's public key {kid!r}")
+        try:
+            key = load_public_key(self._fetch(kid))
+        except ChannelError as error:
+            if error.retryable:
+                raise
+            self._remember_refused(name)
+            raise _refused(f"eBay knows no public key {kid!r}") from error
+        with PublicKeys._lock:
+            PublicKeys._known[name] = key
+            PublicKeys._refused_at.pop(name, None)
         return key
+
+    def _remember_refused(self, name: tuple[str, str]) -> None:
+        with PublicKeys._lock:
+            PublicKeys._refused_at[name] = self._clock()
+            PublicKeys._refused_at.move_to_end(name)
+            while len(PublicKeys._refused_at) > REFUSED_KEPT:
+                PublicKeys._refused_at.popitem(last=False)
 
 
 def _signature(header: str | None) -> Mapping[str, Any]:
