@@ -1,4 +1,5 @@
-"""Reconciling with the Shopify sandbox over HTTP: drift made in the Shopify admin is repaired."""
+"""Reconciling with the Shopify sandbox over HTTP: drift made in the Shopify admin is
+repaired, kept or left open for a decision, as the channel's conflict policies say."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from stockbridge.channels.shopify import ShopifyAdapter
+from stockbridge.commerce import conflicts
 from stockbridge.commerce.channels import ChannelLink
-from stockbridge.db.models import JobKind, JobStatus, SyncState
+from stockbridge.db.engine import transaction
+from stockbridge.db.models import (
+    ConflictField,
+    ConflictSide,
+    ConflictStatus,
+    JobKind,
+    JobStatus,
+    SyncState,
+)
 from stockbridge.sandbox.shopify import ShopifySandboxConfig
 from tests.channels.shopify.conftest import adapter, contract_mode, sandbox
 from tests.channels.shopify.helpers import TOKEN, TOKENS, RunningSandbox, graphql, listing
 from tests.sync.shops import Shop, channel_context, open_shop
+from tests.sync.test_conflicts import recorded
 from tests.sync.test_push_shopify import available
 
 __all__ = ["adapter", "contract_mode", "sandbox"]
@@ -102,3 +113,67 @@ def test_reconcile_reads_a_batch_in_one_query_and_sets_it_in_one_mutation(
     assert made["productVariants"] == 1
     assert made["inventorySetQuantities"] == 1  # every quantity re-asserted
     assert "productVariantsBulkUpdate" not in made
+
+
+def edited_shop(
+    sessions: sessionmaker[Session],
+    adapter: ShopifyAdapter,
+    sandbox: RunningSandbox,
+    **policies: str,
+) -> Shop:
+    """The three SKUs with ``policies``, then edited in the Shopify admin: SKU-0000 to 3
+    available, SKU-0001's price to 9.99."""
+    adapter.upsert_listings([listing(sku, quantity=10, cents=1250) for sku in SKUS])
+    link = ChannelLink(None, "shopify", sandbox.url, {"access_token": TOKEN}, None)
+    edited = open_shop(sessions, channel_context(), link, dict.fromkeys(SKUS, 10),
+                       currency="GBP", price_cents=1250, conflicts=policies)  # fmt: skip
+    admin_edit(sandbox, adapter, "SKU-0000", available=3)
+    admin_edit(sandbox, adapter, "SKU-0001", price="9.99")
+    return edited
+
+
+def test_marketplace_wins_keeps_the_admin_edits_on_shopify(
+    sessions: sessionmaker[Session], adapter: ShopifyAdapter, sandbox: RunningSandbox
+) -> None:
+    edited = edited_shop(
+        sessions, adapter, sandbox, quantity="marketplace_wins", price="marketplace_wins"
+    )
+
+    job = edited.run_push(JobKind.RECONCILE)
+
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert job.counts["kept"] == 2
+    assert available(sandbox, adapter) == {"SKU-0000": 3, "SKU-0001": 10, "SKU-0002": 10}
+    assert prices(sandbox, adapter)["SKU-0001"] == "9.99"
+    assert edited.publications()["SKU-0001"].overrides["price_cents"] == 999
+    assert [status for *_, status in recorded(edited)] == [ConflictStatus.KEPT] * 2
+
+
+def test_manual_leaves_the_admin_edits_open_until_resolved_on_shopify(
+    sessions: sessionmaker[Session], adapter: ShopifyAdapter, sandbox: RunningSandbox
+) -> None:
+    edited = edited_shop(sessions, adapter, sandbox, quantity="manual", price="manual")
+
+    job = edited.run_push(JobKind.RECONCILE)
+
+    assert job.counts["conflicts"] == 2
+    assert available(sandbox, adapter)["SKU-0000"] == 3  # left as it is while open
+    assert prices(sandbox, adapter)["SKU-0001"] == "9.99"
+    assert recorded(edited) == [
+        ("SKU-0000", ConflictField.QUANTITY, 10, 3, ConflictStatus.OPEN),
+        ("SKU-0001", ConflictField.PRICE, 1250, 999, ConflictStatus.OPEN),
+    ]
+    rows = edited.publications()
+    with transaction(sessions) as session:
+        conflicts.resolve_conflict(session, listing_id=rows["SKU-0000"].listing_id,
+                                   channel_id=edited.channel_id, field=ConflictField.QUANTITY,
+                                   keep=ConflictSide.STORE)  # fmt: skip
+        conflicts.resolve_conflict(session, listing_id=rows["SKU-0001"].listing_id,
+                                   channel_id=edited.channel_id, field=ConflictField.PRICE,
+                                   keep=ConflictSide.MARKETPLACE)  # fmt: skip
+    edited.run_push()
+    assert available(sandbox, adapter)["SKU-0000"] == 10
+    assert prices(sandbox, adapter)["SKU-0001"] == "9.99"
+    again = edited.run_push(JobKind.RECONCILE)
+    assert (again.counts["drift_quantity"], again.counts["drift_price"]) == (0, 0)
+    assert [status for *_, status in recorded(edited)] == [ConflictStatus.RESOLVED] * 2
