@@ -119,12 +119,18 @@ class _Movement:
             "version_id": version_id,
             "on_hand": self.on_hand,
             "reserved": self.reserved,
+            **self.described(),
+            "now": utcnow(),
+        }
+
+    def described(self) -> dict[str, object]:
+        """What the ledger says of the movement besides its deltas."""
+        return {
             "reason": self.reason,
             "reference_type": self.reference.type if self.reference else None,
             "reference_id": self.reference.id if self.reference else None,
             "note": self.note,
             "actor": self.actor,
-            "now": utcnow(),
         }
 
 
@@ -145,11 +151,7 @@ def _ledger_row(version_id: int, movement: _Movement, now: datetime) -> dict[str
         "version_id": version_id,
         "delta_on_hand": movement.on_hand,
         "delta_reserved": movement.reserved,
-        "reason": movement.reason,
-        "reference_type": movement.reference.type if movement.reference else None,
-        "reference_id": movement.reference.id if movement.reference else None,
-        "note": movement.note,
-        "actor": movement.actor,
+        **movement.described(),
         "created_at": now,
     }
 
