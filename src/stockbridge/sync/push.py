@@ -32,7 +32,8 @@ The reconcile job (``sync/reconcile.py``) walks all published rows with the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -51,6 +52,7 @@ from stockbridge.channels.base import (
     TokenSet,
 )
 from stockbridge.commerce import channels
+from stockbridge.commerce.channel_schemas import ChannelSettings
 from stockbridge.commerce.channels import ChannelContext, ChannelLink
 from stockbridge.commerce.offer import ChannelRules, Offer, offers_for, own_price
 from stockbridge.db.engine import transaction
@@ -179,34 +181,54 @@ def push_channel(ctx: ChannelContext, run: JobRun, *, all_prices: bool = False) 
     engine = cast(Engine, run.sessions.kw["bind"])
     for name in ("pushed", "rejected", "changed_meanwhile", "calls"):
         run.counts.setdefault(name, 0)
-    with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
-        with transaction(run.sessions) as session:
-            channel = channels.get_channel(session, channel_id)
-            rules = ChannelRules.of(channels.channel_settings(channel))
-            link = channels.read_link(ctx, channel)
-            total = session.scalar(
-                select(func.count()).select_from(dirty_rows(channel_id).subquery())
-            )
-        refreshed: list[TokenSet] = []
-        adapter = channels.link_adapter(ctx, link, refreshed)
-        size = batch_size(adapter)
 
-        def price_wanted(row: Dirty, offer: Offer) -> bool:
-            return all_prices or row.last_price_cents != offer.price_cents
+    def price_wanted(row: Dirty, offer: Offer) -> bool:
+        return all_prices or row.last_price_cents != offer.price_cents
 
-        run.progress(0, total or 0)
+    with (
+        channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS),
+        open_channel(ctx, run, dirty_rows(channel_id)) as opened,
+    ):
+        size = batch_size(opened.adapter)
+        run.progress(0, opened.total)
         done, after = 0, 0
-        try:
-            while batch := read_batch(run, rules, dirty_rows(channel_id, after=after), size):
-                remember_listings(adapter, batch)
-                outcomes = send_batch(adapter, batch, run=run, price_wanted=price_wanted)
-                compare_and_clear(run, outcomes)
-                after = batch[-1][0].id
-                done += len(batch)
-                run.progress(done, max(done, total or 0))
-        finally:
-            keep_tokens(ctx, run, link, refreshed)
+        while batch := read_batch(run, opened.rules, dirty_rows(channel_id, after=after), size):
+            remember_listings(opened.adapter, batch)
+            outcomes = send_batch(opened.adapter, batch, run=run, price_wanted=price_wanted)
+            compare_and_clear(run, outcomes)
+            after = batch[-1][0].id
+            done += len(batch)
+            run.progress(done, max(done, opened.total))
     return run.counts
+
+
+@dataclass(frozen=True)
+class OpenChannel:
+    """A job's channel as :func:`open_channel` read it, and its connected adapter."""
+
+    settings: ChannelSettings
+    rules: ChannelRules
+    adapter: ChannelAdapter
+    #: The rows of the query the job walks, counted when the channel was read.
+    total: int
+
+
+@contextmanager
+def open_channel(ctx: ChannelContext, run: JobRun, rows: Any) -> Iterator[OpenChannel]:
+    """The run's channel read in one short transaction (settings, link, how many ``rows``
+    there are), with its adapter; on the way out, tokens the adapter refreshed are kept."""
+    assert run.channel_id is not None
+    with transaction(run.sessions) as session:
+        channel = channels.get_channel(session, run.channel_id)
+        settings = channels.channel_settings(channel)
+        link = channels.read_link(ctx, channel)
+        total = session.scalar(select(func.count()).select_from(rows.subquery())) or 0
+    refreshed: list[TokenSet] = []
+    adapter = channels.link_adapter(ctx, link, refreshed)
+    try:
+        yield OpenChannel(settings, ChannelRules.of(settings), adapter, total)
+    finally:
+        keep_tokens(ctx, run, link, refreshed)
 
 
 def read_batch(run: JobRun, rules: ChannelRules, query: Any, size: int) -> Batch:

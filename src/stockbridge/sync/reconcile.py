@@ -66,10 +66,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack, TokenSet
-from stockbridge.commerce import channels, conflicts
+from stockbridge.channels.base import ChannelAdapter, MarketplaceOffer, ReadBack
+from stockbridge.commerce import conflicts
 from stockbridge.commerce.channel_schemas import ConflictPolicies
 from stockbridge.commerce.channels import ChannelContext
 from stockbridge.commerce.conflicts import Finding
@@ -87,7 +87,7 @@ from stockbridge.sync.push import (
     Outcome,
     batch_size,
     compare_and_clear,
-    keep_tokens,
+    open_channel,
     publication_rows,
     read_batch,
     remember_listings,
@@ -147,23 +147,16 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
     engine = cast(Engine, run.sessions.kw["bind"])
     for name in COUNTS:
         run.counts.setdefault(name, 0)
-    with transaction(run.sessions) as session:
-        channel = channels.get_channel(session, channel_id)
-        settings = channels.channel_settings(channel)
-        rules = ChannelRules.of(settings)
-        link = channels.read_link(ctx, channel)
-        query = publication_rows(channel_id, dirty_only=False, ids=ids).subquery()
-        total = session.scalar(select(func.count()).select_from(query)) or 0
-    refreshed: list[TokenSet] = []
-    adapter = channels.link_adapter(ctx, link, refreshed)
     source = ConflictSource(run.payload.get("source") or ConflictSource.RECONCILE)
-    policy = _Policy(channel_id, settings.conflicts, source)
-    size = batch_size(adapter)
-    done, after = 0, 0
-    try:
+    rows = publication_rows(channel_id, dirty_only=False, ids=ids)
+    with open_channel(ctx, run, rows) as opened:
+        adapter, rules = opened.adapter, opened.rules
+        policy = _Policy(channel_id, opened.settings.conflicts, source)
+        size = batch_size(adapter)
+        done, after = 0, 0
         if source is ConflictSource.RECONCILE:
             catch_up_orders(run, adapter)
-        run.progress(0, total)
+        run.progress(0, opened.total)
         while True:
             # The lock for one batch at a time: a push waiting for it goes next.
             with channel_lock(engine, channel_id, wait_seconds=LOCK_WAIT_SECONDS):
@@ -175,9 +168,7 @@ def reconcile_channel(ctx: ChannelContext, run: JobRun) -> dict[str, int]:
                 break
             after = batch[-1][0].id
             done += len(batch)
-            run.progress(done, max(done, total))
-    finally:
-        keep_tokens(ctx, run, link, refreshed)
+            run.progress(done, max(done, opened.total))
     return run.counts
 
 
