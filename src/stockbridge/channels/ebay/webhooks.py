@@ -9,8 +9,9 @@
   body, checked with the public key getPublicKey serves for ``kid`` (application
   token). Keys are cached per ``kid`` in the process (:class:`PublicKeys`), so each is
   fetched once; a ``kid`` eBay does not know is refused without asking again for
-  :data:`REFUSED_SECONDS`. A missing or unreadable header, an unknown ``kid``, a signature that
-  does not match the body: ``AUTH_FAILED``, as the Shopify adapter answers a bad HMAC.
+  :data:`REFUSED_SECONDS`. A missing or unreadable header, an unknown ``kid``, a
+  signature that does not match the body: ``AUTH_FAILED``, as the Shopify adapter
+  answers a bad HMAC.
   A verified body that is not eBay's message shape is ``VALIDATION``.
 
 The event's ``delivery_id`` is the ``notificationId``, the same on every retry of a
